@@ -1,0 +1,95 @@
+"""The gated recurrent unit (Cho et al. 2014)."""
+
+import keras
+from keras import activations, ops
+
+from zoo.cells.base import RecurrentCell
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class GRUCell(RecurrentCell):
+    """One step of the GRU: an update gate ``z`` and a reset gate ``r``.
+
+    Equations (README notation; ``σ`` is ``recurrent_activation``, ``tanh`` is
+    ``activation``, ``⊙`` the element-wise product)::
+
+        z_t = σ(W_xz x_t + W_hz h_{t-1} + b_z)           update gate
+        r_t = σ(W_xr x_t + W_hr h_{t-1} + b_r)           reset gate
+        reset_after=True  (default, the cuDNN form):
+            g_t = tanh(W_xg x_t + b_g + r_t ⊙ (W_hg h_{t-1} + b'_g))
+        reset_after=False (the 2014 paper's form):
+            g_t = tanh(W_xg x_t + W_hg (r_t ⊙ h_{t-1}) + b_g)
+        h_t = z_t ⊙ h_{t-1} + (1 - z_t) ⊙ g_t
+
+    Weights are laid out as in ``keras.layers.GRUCell``: ``kernel``
+    ``(input_dim, 3 units)`` and ``recurrent_kernel`` ``(units, 3 units)`` hold
+    the ``z, r, g`` blocks side by side; ``bias`` is ``(3 units,)``, or
+    ``(2, 3 units)`` with ``reset_after`` (row 0 input biases ``b``, row 1
+    recurrent biases ``b'``).
+
+    Example:
+
+    >>> import numpy as np, keras
+    >>> from zoo.cells import GRUCell
+    >>> rnn = keras.layers.RNN(GRUCell(4, reset_after=False), return_sequences=True)
+    >>> tuple(rnn(np.ones((2, 5, 3), "float32")).shape)
+    (2, 5, 4)
+    """
+
+    gates = 3
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        reset_after=True,
+        **kwargs,
+    ):
+        super().__init__(units, activation=activation, **kwargs)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.reset_after = reset_after
+        self.state_size = units
+
+    def build(self, input_shape):
+        bias_shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+        self.add_cell_weights(input_shape[-1], bias_shape=bias_shape)
+
+    def call(self, inputs, states, training=False):
+        nested = isinstance(states, (list, tuple))
+        h_prev = states[0] if nested else states
+        x_t, h_rec = self.dropped(inputs, h_prev, training)
+        u = self.units
+
+        if self.use_bias and self.reset_after:
+            b_x, b_h = self.bias[0], self.bias[1]
+        else:
+            b_x, b_h = self.bias, None
+
+        x_proj = ops.matmul(x_t, self.kernel)  # W_x x_t for z, r, g at once
+        if self.use_bias:
+            x_proj = x_proj + b_x
+        if self.reset_after:
+            h_proj = ops.matmul(h_rec, self.recurrent_kernel)  # W_h h_{t-1}
+            if self.use_bias:
+                h_proj = h_proj + b_h
+        else:
+            h_proj = ops.matmul(h_rec, self.recurrent_kernel[:, : 2 * u])
+
+        z = self.recurrent_activation(x_proj[:, :u] + h_proj[:, :u])
+        r = self.recurrent_activation(x_proj[:, u : 2 * u] + h_proj[:, u : 2 * u])
+        if self.reset_after:
+            g_rec = r * h_proj[:, 2 * u :]
+        else:
+            g_rec = ops.matmul(r * h_rec, self.recurrent_kernel[:, 2 * u :])
+        g = self.activation(x_proj[:, 2 * u :] + g_rec)
+        h = z * h_prev + (1 - z) * g
+
+        return h, [h] if nested else h
+
+    def get_config(self):
+        config = {
+            "recurrent_activation": activations.serialize(self.recurrent_activation),
+            "reset_after": self.reset_after,
+        }
+        return {**super().get_config(), **config}
