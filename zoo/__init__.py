@@ -1,0 +1,22 @@
+"""rnn-zoo: recurrent neural networks in Keras 3, exact and fast on a CPU.
+
+>>> import zoo
+>>> from zoo.cells import LSTMCell
+>>> model = zoo.unfold(LSTMCell(4), k=3, input_dim=2)
+>>> len(model.outputs)   # y and the two LSTM states h_3, c_3
+3
+"""
+
+import os
+
+# TensorFlow's start-up INFO lines (CPU features, no CUDA) say nothing a zoo
+# user needs; warnings and errors still show. An explicit setting wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+
+from zoo import cells, topologies  # noqa: E402
+from zoo.cells import GRUCell, LSTMCell, SimpleRNNCell  # noqa: E402
+from zoo.unfolding import unfold  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell", "cells", "topologies", "unfold"]

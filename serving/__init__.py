@@ -1,0 +1,1 @@
+"""HTTP serving of the zoo with BentoML (the service lands with the serving issue)."""

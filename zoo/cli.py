@@ -1,0 +1,80 @@
+"""The ``zoo`` command line."""
+
+import argparse
+import sys
+
+
+def _parity(args):
+    from zoo import parity
+
+    if args.bidirectional and args.go_backwards:
+        raise SystemExit("zoo parity: --bidirectional and --go-backwards do not go together "
+                         "(Keras' Bidirectional rejects a layer that already reads backwards).")
+    options = dict(masked=args.masked, bidirectional=args.bidirectional,
+                   go_backwards=args.go_backwards, return_state=True)
+    print(f"{'cell':<24}{'dtype':<9}{'max |output diff|':>19}{'max |grad diff|':>17}")
+    for label, dtype, out, grad in parity.table(**options):
+        print(f"{label:<24}{dtype:<9}{out:>19.3g}{grad:>17.3g}")
+    print("zoo cell in keras.layers.RNN vs the Keras built-in layer, same random weights "
+          f"(masked={args.masked}, bidirectional={args.bidirectional}, go_backwards={args.go_backwards}).")
+
+
+def _unfold(args):
+    from zoo import cells, unfolding
+
+    cell = cells.get(args.cell, args.units)
+    model = unfolding.unfold(cell, args.steps, args.input_dim)
+    print(unfolding.render(cell, args.steps))
+    if args.summary:
+        model.summary()
+    if args.plot:
+        try:
+            unfolding.plot(cell, args.steps, args.plot)
+        except RuntimeError as error:
+            raise SystemExit(f"zoo unfold: {error}")
+        print(f"Wrote {args.plot}")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="zoo",
+        description="rnn-zoo: recurrent neural networks in Keras 3: exact cells, every topology.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = commands.add_parser("parity", help="check the zoo cells against Keras' built-in layers",
+                            description="Runs every zoo cell and the matching Keras layer with the "
+                            "same random weights and prints the largest output and gradient "
+                            "differences, in float32 and float64.")
+    p.add_argument("--masked", action="store_true", help="pad each sequence and pass a mask")
+    p.add_argument("--bidirectional", action="store_true", help="wrap both in keras.layers.Bidirectional")
+    p.add_argument("--go-backwards", action="store_true", help="read the sequences backwards")
+    p.set_defaults(run=_parity)
+
+    p = commands.add_parser("unfold", help="show a cell unfolded in time",
+                            description="Builds the explicit k-step network of a cell "
+                            "(zoo.unfold) and draws it as text, and as a picture with --plot.")
+    p.add_argument("cell", choices=["simplernn", "gru", "lstm"], help="the cell to unfold")
+    p.add_argument("-k", "--steps", type=int, default=3, help="time steps to unfold (default 3)")
+    p.add_argument("--units", type=int, default=4, help="size of h (default 4)")
+    p.add_argument("--input-dim", type=int, default=3, help="size of x_t (default 3)")
+    p.add_argument("--summary", action="store_true", help="also print the Keras model summary")
+    p.add_argument("--plot", metavar="PNG", help="also draw it to an image file (needs pydot and Graphviz)")
+    p.set_defaults(run=_unfold)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if getattr(args, "steps", 1) < 1 or getattr(args, "units", 1) < 1 or getattr(args, "input_dim", 1) < 1:
+        parser.error("--steps, --units and --input-dim must be positive integers")
+    args.run(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
