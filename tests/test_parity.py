@@ -1,0 +1,67 @@
+"""Zoo cells inside keras.layers.RNN equal Keras' built-in layers, given the same weights."""
+
+import keras
+import numpy as np
+import pytest
+
+from zoo import cells, parity
+
+TOLERANCE = {"float32": 1e-5, "float64": 1e-6}
+
+LAYOUTS = {
+    "sequences": dict(),
+    "masked": dict(masked=True),
+    "last+state": dict(return_sequences=False, return_state=True),
+    "backwards+masked": dict(go_backwards=True, masked=True, return_state=True),
+    "bidirectional+masked": dict(bidirectional=True, masked=True),
+    "bidirectional+state": dict(bidirectional=True, return_state=True, return_sequences=False),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+@pytest.mark.parametrize("case", list(parity.CASES))
+def test_outputs_and_gradients_match_builtin(case, layout, dtype):
+    cell, kwargs = parity.CASES[case]
+    err = parity.compare(cell, dtype, cell_kwargs=kwargs, **LAYOUTS[layout])
+    assert err["output"] <= TOLERANCE[dtype], err
+    assert err["gradient"] <= TOLERANCE[dtype], err
+
+
+@pytest.mark.parametrize("name,builtin,kwargs", [
+    ("simplernn", keras.layers.SimpleRNNCell, {}),
+    ("simplernn", keras.layers.SimpleRNNCell, {"use_bias": False}),
+    ("gru", keras.layers.GRUCell, {"reset_after": True}),
+    ("gru", keras.layers.GRUCell, {"reset_after": False}),
+    ("gru", keras.layers.GRUCell, {"use_bias": False}),
+    ("lstm", keras.layers.LSTMCell, {}),
+    ("lstm", keras.layers.LSTMCell, {"use_bias": False}),
+])
+def test_cell_weight_layout_and_step_match_builtin_cell(name, builtin, kwargs):
+    ours, theirs = cells.CELLS[name](5, **kwargs), builtin(5, **kwargs)
+    ours.build((None, 3))
+    theirs.build((None, 3))
+    assert [(w.path.split("/")[-1], w.shape) for w in ours.weights] == \
+           [(w.path.split("/")[-1], w.shape) for w in theirs.weights]
+    ours.set_weights(theirs.get_weights())
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(2, 3)).astype("float32")
+    states = [rng.normal(size=(2, 5)).astype("float32") for _ in range(len(ours.get_initial_state(2)))]
+    y_ours, s_ours = ours(x, states)
+    y_theirs, s_theirs = theirs(x, states)
+    np.testing.assert_array_equal(np.asarray(y_ours), np.asarray(y_theirs))
+    for a, b in zip(s_ours, s_theirs):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_unit_forget_bias_matches_builtin_initial_bias():
+    ours, theirs = cells.LSTMCell(4), keras.layers.LSTMCell(4)
+    ours.build((None, 2))
+    theirs.build((None, 2))
+    np.testing.assert_array_equal(np.asarray(ours.bias), np.asarray(theirs.bias))
+    assert np.asarray(ours.bias)[4:8].tolist() == [1.0] * 4
+
+
+def test_bidirectional_is_rejected_with_go_backwards():
+    with pytest.raises(ValueError, match="go_backwards"):
+        parity.compare("lstm", bidirectional=True, go_backwards=True)
