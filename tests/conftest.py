@@ -16,7 +16,9 @@ def _seed():
 @pytest.fixture
 def float64():
     """Builds layers in float64 for the duration of a test."""
-    previous = keras.config.floatx()
+    previous = keras.config.floatx(), keras.config.dtype_policy()
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
     yield
-    keras.config.set_floatx(previous)
+    keras.config.set_floatx(previous[0])
+    keras.config.set_dtype_policy(previous[1])
