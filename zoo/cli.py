@@ -61,6 +61,12 @@ def build_parser():
     p.add_argument("--summary", action="store_true", help="also print the Keras model summary")
     p.add_argument("--plot", metavar="PNG", help="also draw it to an image file (needs pydot and Graphviz)")
     p.set_defaults(run=_unfold)
+
+    from training import cli as training_cli  # the command line sits above zoo and training
+
+    training_cli.add_train(commands)
+    training_cli.add_evaluate(commands)
+    training_cli.add_export(commands)
     return parser
 
 
@@ -72,6 +78,10 @@ def main(argv=None):
         return 0
     if getattr(args, "steps", 1) < 1 or getattr(args, "units", 1) < 1 or getattr(args, "input_dim", 1) < 1:
         parser.error("--steps, --units and --input-dim must be positive integers")
+    if args.command in ("train", "evaluate", "export"):
+        from training import cli as training_cli
+
+        return training_cli.run(args, f"zoo {args.command}")
     args.run(args)
     return 0
 

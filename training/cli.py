@@ -1,0 +1,178 @@
+"""Command line of the training package: ``zoo train|evaluate|export``
+(``python -m training`` is ``zoo train``)."""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from training import recipes
+
+EPILOG = ("Data: a directory laid out like ../shared/data, given by --data-dir or ZOO_DATA_DIR; "
+          "otherwise the published sources, downloaded once into ~/.cache/rnn-zoo.")
+
+
+def _int_at_least(low):
+    def parse(text):
+        value = int(text)
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
+        return value
+    return parse
+
+
+def _rate(text):
+    value = float(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {value}")
+    return value
+
+
+def _positive_float(text):
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
+    return value
+
+
+def _name(parser):
+    parser.add_argument("name", metavar="NAME", help="zoo model: " + ", ".join(recipes.RECIPES))
+    parser.add_argument("--data-dir", help="data directory laid out like ../shared/data "
+                        "(default: $ZOO_DATA_DIR, else download)")
+
+
+def add_train(commands):
+    p = commands.add_parser(
+        "train", help="train a zoo model from its recipe", epilog=EPILOG,
+        description="Trains NAME with its recipe; options override single hyperparameters. "
+                    "Logs (Keras progress bar, history.csv, TensorBoard), checkpoints, the best "
+                    "weights on validation and the final model.keras go to the output directory.")
+    _name(p)
+    g = p.add_argument_group("hyperparameters (default: the recipe's)")
+    g.add_argument("--epochs", type=_int_at_least(1))
+    g.add_argument("--batch-size", type=_int_at_least(1))
+    g.add_argument("--cell", choices=["simplernn", "gru", "lstm"])
+    g.add_argument("--units", type=_int_at_least(1), help="size of h per layer and direction")
+    g.add_argument("--layers", type=_int_at_least(1), help="stacked recurrent layers")
+    g.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=None,
+                   help="read sequences both ways (encoders only)")
+    g.add_argument("--sequence-length", type=_int_at_least(1),
+                   help="tokens per review/sentence, characters per training sequence")
+    g.add_argument("--vocab-size", type=_int_at_least(2), help="word vocabulary size")
+    g.add_argument("--embedding-dim", type=_int_at_least(1))
+    g.add_argument("--learning-rate", type=_positive_float)
+    g.add_argument("--dropout", type=_rate)
+    g.add_argument("--bptt-k", type=_int_at_least(1),
+                   help="truncated BPTT: update every k steps, carrying h on without gradient")
+    g.add_argument("--patience", type=_int_at_least(0), help="early stopping patience in epochs (0: off)")
+    g.add_argument("--seed", type=int, help="random seed (same seed, same weights on a CPU)")
+    r = p.add_argument_group("run")
+    r.add_argument("--output-dir", help="run directory (default: runs/NAME)")
+    r.add_argument("--resume", action="store_true", help="continue the run in the output directory "
+                   "from its last checkpoint (weights, optimizer state, data position)")
+    r.add_argument("--overwrite", action="store_true", help="start again over an existing run")
+    r.add_argument("--checkpoint-every", type=_int_at_least(0), default=100,
+                   help="also checkpoint every N batches within an epoch (default 100; 0: epochs only)")
+    r.add_argument("--limit", type=_int_at_least(1),
+                   help="use only the first N examples (characters for text) of each split: quick trials")
+    r.add_argument("--strategy", choices=["default", "mirrored", "multi-worker"], default="default",
+                   help="tf.distribute strategy (default: one device, the GPU if TensorFlow sees one)")
+    r.add_argument("--cpu-devices", type=_int_at_least(1),
+                   help="split the CPU into N logical devices (to run --strategy mirrored without GPUs)")
+    r.add_argument("--mixed-precision", action="store_true", help="float16 compute, float32 weights")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run_train)
+
+
+def add_evaluate(commands):
+    p = commands.add_parser(
+        "evaluate", help="compute a model's card metrics", epilog=EPILOG,
+        description="Computes NAME's metrics on its card's split and prints them as JSON: accuracy "
+                    "(IMDB test), loss in nats/char and bits/char (shakespeare validation), "
+                    "sacreBLEU and chrF (translation test).")
+    _name(p)
+    p.add_argument("--weights", help="a model.keras saved by zoo train (default: runs/NAME/model.keras)")
+    p.add_argument("--split", choices=["train", "validation", "test"], help="default: the card's split")
+    p.add_argument("--limit", type=_int_at_least(1), help="only the first N examples of the split")
+    p.set_defaults(run=run_evaluate)
+
+
+def add_export(commands):
+    p = commands.add_parser(
+        "export", help="export a trained model",
+        description="Exports NAME's trained model as a .keras file, a TensorFlow SavedModel "
+                    "(servable by TF Serving) or an entry in the BentoML model store.")
+    p.add_argument("name", metavar="NAME", help="zoo model: " + ", ".join(recipes.RECIPES))
+    p.add_argument("--format", choices=["keras", "savedmodel", "bentoml"], default="keras")
+    p.add_argument("--weights", help="a model.keras saved by zoo train (default: runs/NAME/model.keras)")
+    p.add_argument("--output", help="where to write (default: exports/NAME.keras or exports/NAME-savedmodel)")
+    p.set_defaults(run=run_export)
+
+
+def _model_path(args):
+    return Path(args.weights) if args.weights else Path("runs") / args.name / "model.keras"
+
+
+def run_train(args):
+    if args.cpu_devices:
+        from training import devices
+        devices.split_cpu(args.cpu_devices)
+    from training.train import command_line, train
+
+    recipe = recipes.get(args.name).replace(
+        epochs=args.epochs, batch_size=args.batch_size, cell=args.cell, units=args.units,
+        layers=args.layers, bidirectional=args.bidirectional, sequence_length=args.sequence_length,
+        vocab_size=args.vocab_size, embedding_dim=args.embedding_dim,
+        learning_rate=args.learning_rate, dropout=args.dropout, bptt_k=args.bptt_k,
+        patience=args.patience, seed=args.seed)
+    summary = train(recipe, data_dir=args.data_dir, output_dir=args.output_dir, resume=args.resume,
+                    overwrite=args.overwrite, checkpoint_every=args.checkpoint_every,
+                    strategy=args.strategy, mixed_precision=args.mixed_precision, limit=args.limit,
+                    verbose=0 if args.quiet else 1, command=command_line())
+    print(json.dumps(summary, indent=1))
+
+
+def run_evaluate(args):
+    from training import tasks
+
+    recipe = recipes.get(args.name)
+    task = tasks.get(recipe.task)
+    path = _model_path(args)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: train it (zoo train {args.name}) or give --weights.")
+    metrics = task.evaluate_saved(path, recipe, data_dir=args.data_dir,
+                                  split=args.split or task.DEFAULT_SPLIT, limit=args.limit)
+    print(json.dumps({"name": args.name, "weights": str(path), **metrics}, indent=1, ensure_ascii=False))
+
+
+def run_export(args):
+    from training.export import export
+
+    recipes.get(args.name)
+    print(export(args.name, args.format, _model_path(args), args.output))
+
+
+def run(args, prog):
+    """Runs a parsed command; user errors end in one line on stderr and exit status 1."""
+    from training.data import DataError
+    from training.loop import ResumeError
+
+    try:
+        args.run(args)
+    except (DataError, ResumeError, FileNotFoundError) as error:
+        sys.exit(f"{prog}: error: {error}")
+    except KeyError as error:
+        sys.exit(f"{prog}: error: {error.args[0]}")
+    except KeyboardInterrupt:
+        sys.exit(f"{prog}: interrupted; continue with --resume")
+    return 0
+
+
+def main(argv=None):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    parser = argparse.ArgumentParser(prog="python -m training")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_train(commands)
+    args = parser.parse_args(["train", *(sys.argv[1:] if argv is None else argv)])
+    return run(args, "python -m training")

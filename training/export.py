@@ -1,0 +1,48 @@
+"""``zoo export NAME``: the trained model as a .keras file, a TF SavedModel, or
+an entry in the BentoML model store."""
+
+import shutil
+from pathlib import Path
+
+import keras
+
+FORMATS = ("keras", "savedmodel", "bentoml")
+EXTRA_FILES = ("vocabulary.json", "target_vocabulary.json", "summary.json", "recipe.json")
+
+
+def _extras(model_path):
+    return [p for p in (Path(model_path).with_name(n) for n in EXTRA_FILES) if p.exists()]
+
+
+def export(name, fmt, model_path, output=None):
+    """Exports the inference model at ``model_path``; returns where it went."""
+    model_path = Path(model_path)
+    if not model_path.exists():
+        raise FileNotFoundError(f"{model_path} not found: train the model first (zoo train {name}) "
+                                "or give --weights.")
+    if fmt == "keras":
+        out = Path(output or Path("exports") / f"{name}.keras")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(model_path, out)
+        for extra in _extras(model_path):
+            shutil.copyfile(extra, out.with_name(f"{out.stem}.{extra.name}"))
+        return str(out)
+    if fmt == "savedmodel":
+        out = Path(output or Path("exports") / f"{name}-savedmodel")
+        keras.saving.load_model(model_path).export(str(out), format="tf_saved_model", verbose=False)
+        extras = _extras(model_path)
+        if extras:
+            (out / "assets.extra").mkdir(exist_ok=True)
+        for extra in extras:
+            shutil.copyfile(extra, out / "assets.extra" / extra.name)
+        return str(out)
+    if fmt == "bentoml":
+        import bentoml
+
+        with bentoml.models.create(name, metadata={"source": str(model_path)},
+                                   labels={"framework": "keras"}) as bento_model:
+            shutil.copyfile(model_path, bento_model.path_of("model.keras"))
+            for extra in _extras(model_path):
+                shutil.copyfile(extra, bento_model.path_of(extra.name))
+        return str(bento_model.tag)
+    raise ValueError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")

@@ -1,0 +1,68 @@
+"""Every zoo model's recipe: the exact hyperparameters ``zoo train NAME`` uses.
+
+A recipe names a task (what data, which topology, which metric) and the
+settings of one training run; command-line options override single fields.
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    task: str                      # "sentiment", "charlm", "bigram" or "translation"
+    dataset: str                   # "imdb", "shakespeare", "spa-eng", "fra-eng", "multi30k-en-de"
+    cell: str = "lstm"
+    units: int = 64
+    layers: int = 1
+    bidirectional: bool = False
+    embedding_dim: int = 64
+    sequence_length: int = 200     # tokens per review, characters per training sequence, ...
+    vocab_size: int = 20000        # 0 for character models: the vocabulary is the text's characters
+    batch_size: int = 64
+    epochs: int = 10
+    learning_rate: float = 1e-3
+    dropout: float = 0.0
+    bptt_k: int = 0                # truncated BPTT window (0: the whole sequence)
+    attention: str = ""            # "", "dot" or "additive" (translation)
+    patience: int = 3              # early stopping, in epochs without a better validation loss
+    seed: int = 1337
+    notes: str = field(default="", compare=False)
+
+    def replace(self, **changes):
+        """A copy with the given fields changed (``None`` values are ignored)."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise ValueError(f"Unknown recipe fields: {sorted(unknown)}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+RECIPES = {r.name: r for r in [
+    Recipe("imdb-simplernn", "sentiment", "imdb", cell="simplernn", units=64, epochs=10),
+    Recipe("imdb-gru", "sentiment", "imdb", cell="gru", units=64, epochs=10),
+    Recipe("imdb-lstm", "sentiment", "imdb", cell="lstm", units=64, epochs=10),
+    Recipe("imdb-bilstm", "sentiment", "imdb", cell="lstm", units=64, bidirectional=True,
+           epochs=10, dropout=0.3),
+    Recipe("shakespeare-char", "charlm", "shakespeare", cell="lstm", units=512, layers=2,
+           embedding_dim=64, sequence_length=200, vocab_size=0, batch_size=64, epochs=20,
+           learning_rate=2e-3, dropout=0.2, bptt_k=50, patience=3),
+    Recipe("shakespeare-bigram", "bigram", "shakespeare", cell="simplernn", units=64,
+           embedding_dim=64, vocab_size=0, batch_size=512, epochs=5, learning_rate=1e-2,
+           sequence_length=1),
+    Recipe("spa-eng-translator", "translation", "spa-eng", cell="lstm", units=256,
+           bidirectional=True, embedding_dim=128, sequence_length=20, vocab_size=15000,
+           batch_size=64, epochs=15, attention="dot", dropout=0.0),
+]}
+
+
+def get(name):
+    """The recipe called ``name``; an unknown name fails with the list of known ones."""
+    try:
+        return RECIPES[name]
+    except KeyError:
+        raise KeyError(f"Unknown model {name!r}; known: {', '.join(sorted(RECIPES))}.") from None

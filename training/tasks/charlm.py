@@ -1,0 +1,166 @@
+"""Character language models on tiny shakespeare.
+
+``charlm``: synced many-to-many over characters, trained by truncated BPTT
+(windows of ``bptt_k`` steps inside sequences of ``sequence_length``), the
+state carried within each sequence. ``bigram``: one-to-one, one character in
+and the next out, the recurrence-free baseline.
+
+The vocabulary is the training text's characters, in sorted order, ids from
+1; id 0 stands for a character never seen in training. The card metric is the
+mean negative log-likelihood of every next character of the validation text
+(nats/char, and bits/char), the text read as contiguous streams with the
+state carried from one chunk to the next.
+"""
+
+import json
+import math
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from training.data import load_shakespeare
+from training.tasks import pipeline
+from training.tbptt import TruncatedBPTT
+from zoo.topologies import many_to_many_synced, one_to_one
+
+
+class Vocabulary:
+    """Characters <-> ids; id 0 is the unknown character."""
+
+    def __init__(self, chars):
+        self.chars = list(chars)
+        self.index = {c: i + 1 for i, c in enumerate(self.chars)}
+
+    @classmethod
+    def from_text(cls, text):
+        return cls(sorted(set(text)))
+
+    def __len__(self):
+        return len(self.chars) + 1
+
+    def encode(self, text):
+        return np.fromiter((self.index.get(c, 0) for c in text), dtype="int32", count=len(text))
+
+    def decode(self, ids):
+        return "".join(self.chars[i - 1] if 0 < i <= len(self.chars) else "?" for i in ids)
+
+    def to_json(self):
+        return json.dumps({"chars": self.chars})
+
+    @classmethod
+    def from_json(cls, text):
+        return cls(json.loads(text)["chars"])
+
+
+@dataclass
+class Prepared:
+    model: keras.Model          # what fit() trains
+    train: object
+    validation: object
+    vocabulary: Vocabulary
+    data: dict
+    net: keras.Model            # the network itself (carry-state for charlm)
+
+    def inference_model(self):
+        return self.net
+
+    def extra_files(self):
+        return {"vocabulary.json": self.vocabulary.to_json()}
+
+
+def sequences(ids, length, offset=0):
+    """Non-overlapping (input, next-character target) sequences of ``length``."""
+    ids = ids[offset:]
+    n = (len(ids) - 1) // length
+    return ids[: n * length].reshape(n, length), ids[1: n * length + 1].reshape(n, length)
+
+
+def _compile(model, recipe):
+    model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate, clipnorm=5.0),
+                  loss="sparse_categorical_crossentropy")
+
+
+def prepare(recipe, data_dir=None, limit=None):
+    data = load_shakespeare(data_dir=data_dir)
+    if limit:
+        data = {k: v[:limit] for k, v in data.items()}
+    vocab = Vocabulary.from_text(data["train"])
+    ids = {k: vocab.encode(v) for k, v in data.items()}
+    name = recipe.name.replace("-", "_")
+
+    if recipe.task == "bigram":
+        net = one_to_one(recipe.cell, recipe.units, vocab_size=len(vocab),
+                         embedding_dim=recipe.embedding_dim, name=name)
+        _compile(net, recipe)
+
+        def train(epoch):
+            return pipeline.batches((ids["train"][:-1], ids["train"][1:]), recipe.batch_size,
+                                    seed=recipe.seed, epoch=epoch)
+
+        validation = pipeline.batches((ids["validation"][:-1], ids["validation"][1:]), 4096)
+        return Prepared(net, train, validation, vocab, data, net)
+
+    T = recipe.sequence_length
+    net = many_to_many_synced(recipe.cell, recipe.units, vocab_size=len(vocab),
+                              embedding_dim=recipe.embedding_dim, num_layers=recipe.layers,
+                              dropout=recipe.dropout, carry_state=True, name=name)
+    trainer = TruncatedBPTT(net, k=recipe.bptt_k or T)
+    _compile(trainer, recipe)
+
+    def train(epoch):  # a new offset each epoch, so windows do not always start at the same places
+        offset = int(np.random.default_rng(recipe.seed + epoch).integers(T))
+        return pipeline.batches(sequences(ids["train"], T, offset), recipe.batch_size,
+                                seed=recipe.seed, epoch=epoch, drop_remainder=True)
+
+    validation = pipeline.batches(sequences(ids["validation"], T), recipe.batch_size)
+    trainer(np.zeros((1, T), "int32"))  # build
+    return Prepared(trainer, train, validation, vocab, data, net)
+
+
+def stream_loss(net, ids, streams=32, chunk=500):
+    """Mean NLL (nats) of each next character of ``ids``, read as ``streams``
+    contiguous pieces in parallel, the state carried across chunks."""
+    n = (len(ids) - 1) // streams
+    x = ids[: streams * n].reshape(streams, n)
+    y = ids[1: streams * n + 1].reshape(streams, n)
+    state = [tf.zeros((streams, *s.shape[1:]), s.dtype) for s in net.inputs[1:]]
+    total = 0.0
+    for start in range(0, n, chunk):
+        out = net([tf.constant(x[:, start:start + chunk]), *state], training=False)
+        probs = out[0].numpy().astype("float64")
+        target = y[:, start:start + chunk]
+        total += -np.log(np.take_along_axis(probs, target[..., None], -1) + 1e-12).sum()
+        state = list(out[1:])
+    return total / x.size, int(x.size)
+
+
+def pair_loss(net, ids, batch_size=8192):
+    """Mean NLL (nats) of each next character given only the current one."""
+    probs = net.predict(ids[:-1], batch_size=batch_size, verbose=0).astype("float64")
+    return -np.log(probs[np.arange(len(probs)), ids[1:]] + 1e-12).mean(), len(probs)
+
+
+def evaluate(net, data, vocabulary, split="validation", one_to_one_model=False):
+    ids = vocabulary.encode(data[split])
+    nats, count = (pair_loss if one_to_one_model else stream_loss)(net, ids)
+    return {"split": split, "characters": count, "loss_nats_per_char": float(nats),
+            "bits_per_char": float(nats / math.log(2))}
+
+
+DEFAULT_SPLIT = "validation"
+
+
+def evaluate_saved(model_path, recipe, data_dir=None, split=DEFAULT_SPLIT, limit=None):
+    from pathlib import Path
+
+    vocab_file = Path(model_path).with_name("vocabulary.json")
+    if not vocab_file.exists():
+        raise FileNotFoundError(f"{vocab_file} is missing: it is saved next to the model by `zoo train`.")
+    vocabulary = Vocabulary.from_json(vocab_file.read_text())
+    data = load_shakespeare(data_dir=data_dir)
+    if limit:
+        data = {k: v[:limit] for k, v in data.items()}
+    return evaluate(keras.saving.load_model(model_path), data, vocabulary, split,
+                    one_to_one_model=recipe.task == "bigram")

@@ -1,0 +1,96 @@
+"""Sentiment classification on IMDB: many-to-one over word tokens.
+
+The vocabulary is learned on the training split by ``TextVectorization``
+(lower-case, punctuation stripped, the ``vocab_size`` most frequent words,
+each review truncated or padded to ``sequence_length`` tokens). The saved
+inference model reads raw strings: the vectorizer lives inside it.
+"""
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from training.data import load_imdb
+from training.tasks import pipeline
+from zoo.text import lower_and_strip_punctuation
+from zoo.topologies import many_to_one
+
+
+@dataclass
+class Prepared:
+    model: keras.Model          # what fit() trains: token ids -> p(positive)
+    train: object               # epoch -> tf.data.Dataset
+    validation: object          # tf.data.Dataset
+    vectorizer: keras.layers.TextVectorization
+    data: dict
+
+    def inference_model(self):
+        """Raw review strings in, p(positive) out."""
+        texts = keras.Input(shape=(1,), dtype="string", name="text")
+        tokens = self.vectorizer(texts)
+        return keras.Model(texts, self.model(tokens), name=self.model.name)
+
+
+def make_vectorizer(recipe, texts):
+    vectorizer = keras.layers.TextVectorization(
+        max_tokens=recipe.vocab_size, output_sequence_length=recipe.sequence_length,
+        standardize=lower_and_strip_punctuation, name="vectorizer")
+    vectorizer.adapt(np.array(texts, dtype=object), batch_size=1024)
+    return vectorizer
+
+
+def vectorize(vectorizer, texts, batch_size=2048):
+    out = [np.asarray(vectorizer(np.array(texts[i:i + batch_size], dtype=object)))
+           for i in range(0, len(texts), batch_size)]
+    return np.concatenate(out).astype("int32")
+
+
+def build_model(recipe):
+    model = many_to_one(recipe.cell, recipe.units, vocab_size=recipe.vocab_size,
+                        embedding_dim=recipe.embedding_dim, num_layers=recipe.layers,
+                        bidirectional=recipe.bidirectional, dropout=recipe.dropout,
+                        name=recipe.name.replace("-", "_"))
+    model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate),
+                  loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def prepare(recipe, data_dir=None, limit=None):
+    data = load_imdb(data_dir=data_dir)
+    if limit:
+        data = {k: (t[:limit], y[:limit]) for k, (t, y) in data.items()}
+    vectorizer = make_vectorizer(recipe, data["train"][0])
+    ids = {k: vectorize(vectorizer, t) for k, (t, _) in data.items() if k != "test"}
+    labels = {k: np.asarray(y, "float32") for k, (_, y) in data.items()}
+
+    def train(epoch):
+        return pipeline.batches((ids["train"], labels["train"]), recipe.batch_size,
+                                seed=recipe.seed, epoch=epoch)
+
+    validation = pipeline.batches((ids["validation"], labels["validation"]), 256)
+    return Prepared(build_model(recipe), train, validation, vectorizer, data)
+
+
+def evaluate(inference_model, data, split="test", batch_size=256):
+    """Accuracy (and log loss) of a raw-string classifier on a split."""
+    texts, labels = data[split]
+    probs = inference_model.predict(tf.constant(list(texts))[:, None],
+                                    batch_size=batch_size, verbose=0).reshape(-1)
+    labels = np.asarray(labels)
+    eps = 1e-7
+    loss = -np.mean(labels * np.log(probs + eps) + (1 - labels) * np.log(1 - probs + eps))
+    return {"split": split, "examples": int(len(labels)),
+            "accuracy": float(np.mean((probs > 0.5) == (labels == 1))),
+            "loss": float(loss)}
+
+
+DEFAULT_SPLIT = "test"
+
+
+def evaluate_saved(model_path, recipe, data_dir=None, split=DEFAULT_SPLIT, limit=None):
+    data = load_imdb(data_dir=data_dir)
+    if limit:
+        data = {k: (t[:limit], y[:limit]) for k, (t, y) in data.items()}
+    return evaluate(keras.saving.load_model(model_path), data, split)

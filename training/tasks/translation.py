@@ -1,0 +1,151 @@
+"""Translation (Tatoeba English-Spanish/French, Multi30k): an encoder-decoder
+over word tokens, optionally with attention, trained with teacher forcing.
+
+Each side's vocabulary is learned on the training split by
+``TextVectorization`` (case kept, punctuation as tokens, ``vocab_size`` words,
+``sequence_length`` tokens). Targets are wrapped in ``[start] ... [end]``.
+The card metrics are sacreBLEU and chrF of greedy translations of the test
+split against its references.
+"""
+
+import json
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from training.data import load_multi30k, load_pairs
+from training.tasks import pipeline
+from zoo.text import detokenize, split_punctuation
+from zoo.topologies import encoder_decoder
+
+START, END = "[start]", "[end]"
+
+
+def load(dataset, data_dir):
+    if dataset in ("spa-eng", "fra-eng"):
+        return load_pairs(dataset.split("-")[0], data_dir=data_dir)
+    if dataset.startswith("multi30k-"):
+        _, src, tgt = dataset.split("-")
+        return load_multi30k(src, tgt, data_dir=data_dir)
+    raise ValueError(f"Unknown translation dataset {dataset!r}.")
+
+
+@dataclass
+class Prepared:
+    model: keras.Model
+    train: object
+    validation: object
+    source_vectorizer: keras.layers.TextVectorization
+    target_vectorizer: keras.layers.TextVectorization
+    data: dict
+
+    def inference_model(self):
+        """Source strings and target-token prefixes in, next-target-token probabilities out."""
+        source = keras.Input(shape=(1,), dtype="string", name="source_text")
+        target_in = keras.Input(shape=(None,), dtype="int32", name="target_in")
+        probs = self.model([self.source_vectorizer(source), target_in])
+        return keras.Model([source, target_in], probs, name=self.model.name)
+
+    def extra_files(self):
+        return {"target_vocabulary.json": json.dumps(self.target_vectorizer.get_vocabulary())}
+
+
+def make_vectorizer(texts, recipe, length, name):
+    vectorizer = keras.layers.TextVectorization(
+        max_tokens=recipe.vocab_size, output_sequence_length=length,
+        standardize=split_punctuation, name=name)
+    vectorizer.adapt(np.array(texts, dtype=object), batch_size=1024)
+    return vectorizer
+
+
+def encode(vectorizer, texts, batch_size=4096):
+    return np.concatenate([np.asarray(vectorizer(np.array(texts[i:i + batch_size], dtype=object)))
+                           for i in range(0, len(texts), batch_size)]).astype("int32")
+
+
+def prepare(recipe, data_dir=None, limit=None):
+    data = load(recipe.dataset, data_dir)
+    if limit:
+        data = {k: v[:limit] for k, v in data.items()}
+    T = recipe.sequence_length
+    src_vec = make_vectorizer([s for s, _ in data["train"]], recipe, T, "source_vectorizer")
+    tgt_vec = make_vectorizer([f"{START} {t} {END}" for _, t in data["train"]], recipe, T + 1,
+                              "target_vectorizer")
+
+    def arrays(split):
+        src = encode(src_vec, [s for s, _ in data[split]])
+        tgt = encode(tgt_vec, [f"{START} {t} {END}" for _, t in data[split]])
+        return (src, tgt[:, :-1]), tgt[:, 1:]
+
+    train_arrays, val_arrays = arrays("train"), arrays("validation")
+    model = encoder_decoder(recipe.cell, recipe.units,
+                            source_vocab_size=src_vec.vocabulary_size(),
+                            target_vocab_size=tgt_vec.vocabulary_size(),
+                            embedding_dim=recipe.embedding_dim, num_layers=recipe.layers,
+                            bidirectional=recipe.bidirectional,
+                            attention=recipe.attention or None, name=recipe.name.replace("-", "_"))
+    model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate, clipnorm=5.0),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+    def train(epoch):
+        return pipeline.batches(train_arrays, recipe.batch_size, seed=recipe.seed, epoch=epoch)
+
+    validation = pipeline.batches(val_arrays, 256)
+    return Prepared(model, train, validation, src_vec, tgt_vec, data)
+
+
+def greedy_translate(model, target_vocabulary, texts, max_length=21, batch_size=256):
+    """Translates with an inference model (see ``Prepared.inference_model``) by
+    feeding the decoder its own most likely token, step by step."""
+    start, end = target_vocabulary.index(START), target_vocabulary.index(END)
+    results = []
+    for i in range(0, len(texts), batch_size):
+        src = np.array(list(texts[i:i + batch_size]), dtype=object)[:, None]
+        out = np.zeros((len(src), max_length), "int32")
+        out[:, 0] = start
+        done = np.zeros(len(src), bool)
+        for t in range(max_length - 1):
+            probs = model.predict_on_batch([src, out[:, : t + 1]])
+            token = np.asarray(probs)[:, -1].argmax(-1)
+            out[:, t + 1] = np.where(done, 0, token)
+            done |= token == end
+            if done.all():
+                break
+        for row in out[:, 1:]:
+            words = []
+            for token in row:
+                if token in (0, end):
+                    break
+                words.append(target_vocabulary[token])
+            results.append(detokenize(words))
+    return results
+
+
+def evaluate(model, data, target_vocabulary, split="test", max_length=21):
+    import sacrebleu
+
+    sources = [s for s, _ in data[split]]
+    references = [t for _, t in data[split]]
+    hypotheses = greedy_translate(model, target_vocabulary, sources, max_length)
+    return {"split": split, "pairs": len(references),
+            "bleu": float(sacrebleu.corpus_bleu(hypotheses, [references]).score),
+            "chrf": float(sacrebleu.corpus_chrf(hypotheses, [references]).score),
+            "examples": [{"source": s, "reference": r, "translation": h}
+                         for s, r, h in list(zip(sources, references, hypotheses))[:5]]}
+
+
+DEFAULT_SPLIT = "test"
+
+
+def evaluate_saved(model_path, recipe, data_dir=None, split=DEFAULT_SPLIT, limit=None):
+    from pathlib import Path
+
+    vocab_file = Path(model_path).with_name("target_vocabulary.json")
+    if not vocab_file.exists():
+        raise FileNotFoundError(f"{vocab_file} is missing: it is saved next to the model by `zoo train`.")
+    data = load(recipe.dataset, data_dir)
+    if limit:
+        data = {k: v[:limit] for k, v in data.items()}
+    return evaluate(keras.saving.load_model(model_path), data, json.loads(vocab_file.read_text()),
+                    split, max_length=recipe.sequence_length + 1)

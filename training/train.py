@@ -1,0 +1,60 @@
+"""``zoo train NAME``: one recipe, one run directory, resumable."""
+
+import json
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from training import devices, loop, tasks
+
+
+def default_output_dir(name):
+    return Path("runs") / name
+
+
+def train(recipe, *, data_dir=None, output_dir=None, resume=False, overwrite=False,
+          checkpoint_every=100, strategy="default", mixed_precision=False, limit=None,
+          verbose=1, command=None):
+    """Trains ``recipe`` and saves the inference model; returns the run summary."""
+    output_dir = Path(output_dir or default_output_dir(recipe.name))
+    keras.utils.set_random_seed(recipe.seed)
+    tf.config.experimental.enable_op_determinism()
+    devices.use_mixed_precision(mixed_precision)
+    task = tasks.get(recipe.task)
+
+    with devices.make_strategy(strategy).scope():
+        prepared = task.prepare(recipe, data_dir=data_dir, limit=limit)
+    run = loop.Run(output_dir, prepared.model, resume=resume, overwrite=overwrite)
+    (run.dir / "recipe.json").write_text(json.dumps(
+        {"recipe": recipe.to_dict(), "command": command, "limit": limit}, indent=1))
+    if verbose:
+        print(f"Training {recipe.name} on {devices.describe()}; run directory {run.dir}")
+
+    started = time.time()
+    callbacks = [keras.callbacks.TensorBoard(str(run.dir / "tensorboard")),
+                 keras.callbacks.CSVLogger(str(run.dir / "history.csv"), append=True)]
+    state = loop.fit(prepared.model, prepared.train, prepared.validation, run,
+                     epochs=recipe.epochs, patience=recipe.patience,
+                     checkpoint_every=checkpoint_every, callbacks=callbacks, verbose=verbose)
+    seconds = time.time() - started
+
+    model_path = run.dir / "model.keras"
+    prepared.inference_model().save(model_path)
+    for name, text in getattr(prepared, "extra_files", dict)().items():
+        (run.dir / name).write_text(text)
+    summary = {"name": recipe.name, "model": str(model_path), "epochs_done": state["epoch"],
+               "best_epoch": state["best_epoch"] + 1, "best_val_loss": state["best_val_loss"],
+               "stopped_early": state["stopped_early"], "train_seconds_this_session": round(seconds, 1),
+               "machine": f"{platform.machine()} {platform.processor() or ''}".strip() + f", {devices.describe()}",
+               "command": command}
+    (run.dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+def command_line():
+    return " ".join(shlex.quote(a) for a in ["zoo", *sys.argv[1:]])

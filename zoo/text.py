@@ -1,0 +1,43 @@
+"""Text standardization saved inside the zoo's text models.
+
+Both functions turn every character that Python counts as a line break
+(``\\x85``, ``\\u2028``, form feeds, ...) into a space: a vocabulary is saved
+one token a line, and such a character inside a token would split it in two
+when the model is loaded.
+"""
+
+import re
+
+import keras
+import tensorflow as tf
+
+PUNCTUATION = ".,!?;:¿¡\"«»()"
+_PAD = "([" + re.escape(PUNCTUATION) + "])"
+_LINE_BREAKS = r"[\s\x{0b}\x{0c}\x{1c}\x{1d}\x{1e}\x{85}\x{a0}\x{2028}\x{2029}]+"
+_KERAS_PUNCTUATION = r'[!"#$%&()\*\+,\-\./:;<=>?@\[\\\]^_`{|}~\']'
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+def lower_and_strip_punctuation(text):
+    """In-graph: lower case (UTF-8 aware), punctuation removed, line breaks to spaces."""
+    text = tf.strings.lower(text, encoding="utf-8")
+    text = tf.strings.regex_replace(text, _LINE_BREAKS, " ")
+    return tf.strings.regex_replace(text, _KERAS_PUNCTUATION, "")
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+def split_punctuation(text):
+    """In-graph: ``"¿Qué?"`` -> ``" ¿ Qué ? "`` (TextVectorization then splits on spaces)."""
+    text = tf.strings.regex_replace(text, _LINE_BREAKS, " ")
+    return tf.strings.regex_replace(text, _PAD, r" \1 ")
+
+
+def detokenize(tokens):
+    """Joins tokens into a sentence: no space before ``.,!?;:`` nor after ``¿¡``.
+
+    >>> detokenize(["¿", "Dónde", "está", "?"])
+    '¿Dónde está?'
+    """
+    text = " ".join(tokens)
+    text = re.sub(r" ([.,!?;:»)])", r"\1", text)
+    return re.sub(r"([¿¡«(]) ", r"\1", text)
