@@ -27,13 +27,15 @@ def train(recipe, *, data_dir=None, output_dir=None, resume=False, overwrite=Fal
     devices.use_mixed_precision(mixed_precision)
     task = tasks.get(recipe.task)
 
-    with devices.make_strategy(strategy).scope():
+    strategy = devices.make_strategy(strategy)
+    with strategy.scope():
         prepared = task.prepare(recipe, data_dir=data_dir, limit=limit)
     run = loop.Run(output_dir, prepared.model, resume=resume, overwrite=overwrite)
     (run.dir / "recipe.json").write_text(json.dumps(
         {"recipe": recipe.to_dict(), "command": command, "limit": limit}, indent=1))
     if verbose:
-        print(f"Training {recipe.name} on {devices.describe()}; run directory {run.dir}")
+        print(f"Training {recipe.name} on {devices.describe()}, {type(strategy).__name__} with "
+              f"{strategy.num_replicas_in_sync} replica(s); run directory {run.dir}")
 
     started = time.time()
     callbacks = [keras.callbacks.TensorBoard(str(run.dir / "tensorboard")),
@@ -50,6 +52,7 @@ def train(recipe, *, data_dir=None, output_dir=None, resume=False, overwrite=Fal
     summary = {"name": recipe.name, "model": str(model_path), "epochs_done": state["epoch"],
                "best_epoch": state["best_epoch"] + 1, "best_val_loss": state["best_val_loss"],
                "stopped_early": state["stopped_early"], "train_seconds_this_session": round(seconds, 1),
+               "strategy": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync,
                "machine": f"{platform.machine()} {platform.processor() or ''}".strip() + f", {devices.describe()}",
                "command": command}
     (run.dir / "summary.json").write_text(json.dumps(summary, indent=1))

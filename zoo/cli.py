@@ -76,7 +76,7 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 0
-    if getattr(args, "steps", 1) < 1 or getattr(args, "units", 1) < 1 or getattr(args, "input_dim", 1) < 1:
+    if args.command == "unfold" and min(args.steps, args.units, args.input_dim) < 1:
         parser.error("--steps, --units and --input-dim must be positive integers")
     if args.command in ("train", "evaluate", "export"):
         from training import cli as training_cli

@@ -1,0 +1,205 @@
+"""The training entrypoint on a small data directory in the real layout."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import h5py
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.fixtures import make_data_dir
+from training import loop
+from zoo.cli import main
+
+TINY_IMDB = ["--units", "8", "--embedding-dim", "8", "--vocab-size", "200", "--sequence-length", "16",
+             "--batch-size", "16", "--limit", "320", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return make_data_dir(tmp_path_factory.mktemp("data"))
+
+
+def train(capsys, *args):
+    assert main(["train", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def evaluate(capsys, *args):
+    assert main(["evaluate", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def weights(path):
+    arrays = []
+    with h5py.File(path) as f:
+        f.visititems(lambda name, obj: arrays.append(obj[()]) if isinstance(obj, h5py.Dataset) else None)
+    return arrays
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "export"])
+def test_help_describes_every_option(command, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([command, "--help"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    expected = {
+        "train": ["--epochs", "--batch-size", "--cell", "--units", "--layers", "--bidirectional",
+                  "--sequence-length", "--vocab-size", "--learning-rate", "--seed", "--bptt-k",
+                  "--output-dir", "--resume", "--strategy", "--mixed-precision", "--data-dir"],
+        "evaluate": ["--weights", "--split", "--data-dir"],
+        "export": ["--format", "--weights", "--output"],
+    }[command]
+    for option in expected:
+        assert option in text, option
+
+
+def test_sentiment_one_epoch_logs_checkpoints_and_evaluates(data_dir, tmp_path, capsys):
+    run = tmp_path / "run"
+    summary = train(capsys, "imdb-lstm", "--data-dir", str(data_dir), "--epochs", "2",
+                    "--output-dir", str(run), "--learning-rate", "0.01", *TINY_IMDB)
+    assert summary["epochs_done"] == 2 and summary["replicas"] == 1
+    for name in ("model.keras", "best.weights.h5", "history.csv", "recipe.json",
+                 "checkpoint/last.weights.h5", "checkpoint/state.json"):
+        assert (run / name).exists(), name
+    assert list((run / "tensorboard").rglob("events.out.tfevents.*"))
+    history = (run / "history.csv").read_text().splitlines()
+    assert history[0].startswith("epoch") and len(history) == 3
+    metrics = evaluate(capsys, "imdb-lstm", "--data-dir", str(data_dir), "--weights",
+                       str(run / "model.keras"), "--split", "validation", "--limit", "320")
+    assert metrics["examples"] == 320
+    assert abs(metrics["loss"] - summary["best_val_loss"]) < 1e-4  # the same number, both ways
+    assert metrics["accuracy"] > 0.7  # the fixture's words carry the label
+
+
+def test_same_seed_same_weights_and_resume_after_a_crash(data_dir, tmp_path, capsys, monkeypatch):
+    common = ["imdb-gru", "--data-dir", str(data_dir), "--epochs", "2", "--checkpoint-every", "3",
+              *TINY_IMDB]
+    train(capsys, *common, "--output-dir", str(tmp_path / "a"))
+    train(capsys, *common, "--output-dir", str(tmp_path / "b"))
+    a, b = weights(tmp_path / "a" / "best.weights.h5"), weights(tmp_path / "b" / "best.weights.h5")
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+    original = loop._Checkpoint.on_train_batch_end
+
+    def crash_after_batch_4(self, batch, logs=None):
+        original(self, batch, logs)
+        if self.state["epoch"] == 1 and self.state["batch"] == 4:
+            raise RuntimeError("simulated crash")  # the checkpoint of batch 3 survives
+
+    monkeypatch.setattr(loop._Checkpoint, "on_train_batch_end", crash_after_batch_4)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        main(["train", *common, "--output-dir", str(tmp_path / "c")])
+    state = json.loads((tmp_path / "c" / "checkpoint" / "state.json").read_text())
+    assert (state["epoch"], state["batch"]) == (1, 3)
+    monkeypatch.setattr(loop._Checkpoint, "on_train_batch_end", original)
+    capsys.readouterr()
+    train(capsys, *common, "--output-dir", str(tmp_path / "c"), "--resume")
+    c = weights(tmp_path / "c" / "best.weights.h5")
+    assert all(np.array_equal(x, y) for x, y in zip(a, c))
+
+
+def test_existing_run_is_not_overwritten_and_nothing_to_resume(data_dir, tmp_path, capsys):
+    (tmp_path / "run" / "checkpoint").mkdir(parents=True)
+    (tmp_path / "run" / "checkpoint" / "state.json").write_text("{}")
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "imdb-lstm", "--data-dir", str(data_dir), "--output-dir", str(tmp_path / "run"),
+              *TINY_IMDB])
+    assert "--resume" in str(stop.value.code)
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "imdb-lstm", "--data-dir", str(data_dir), "--output-dir", str(tmp_path / "new"),
+              "--resume", *TINY_IMDB])
+    assert "Nothing to resume" in str(stop.value.code)
+
+
+def test_truncated_bptt_character_model(data_dir, tmp_path, capsys):
+    run = tmp_path / "char"
+    summary = train(capsys, "shakespeare-char", "--data-dir", str(data_dir), "--output-dir", str(run),
+                    "--epochs", "1", "--units", "16", "--layers", "1", "--embedding-dim", "8",
+                    "--sequence-length", "20", "--bptt-k", "5", "--batch-size", "8",
+                    "--limit", "4000", "--quiet")
+    assert summary["epochs_done"] == 1
+    recipe = json.loads((run / "recipe.json").read_text())["recipe"]
+    assert recipe["bptt_k"] == 5 and recipe["sequence_length"] == 20
+    metrics = evaluate(capsys, "shakespeare-char", "--data-dir", str(data_dir), "--weights",
+                       str(run / "model.keras"), "--limit", "4000")
+    assert metrics["split"] == "validation"
+    assert 0 < metrics["loss_nats_per_char"] < np.log(30)  # better than uniform over the characters
+    assert metrics["bits_per_char"] == pytest.approx(metrics["loss_nats_per_char"] / np.log(2))
+
+
+def test_bigram_and_translation_train_and_evaluate(data_dir, tmp_path, capsys):
+    train(capsys, "shakespeare-bigram", "--data-dir", str(data_dir), "--output-dir", str(tmp_path / "bi"),
+          "--epochs", "1", "--limit", "3000", "--quiet")
+    bigram = evaluate(capsys, "shakespeare-bigram", "--data-dir", str(data_dir), "--weights",
+                      str(tmp_path / "bi" / "model.keras"), "--limit", "3000")
+    assert bigram["characters"] == 2999
+
+    train(capsys, "spa-eng-translator", "--data-dir", str(data_dir), "--output-dir", str(tmp_path / "tr"),
+          "--epochs", "1", "--units", "8", "--embedding-dim", "8", "--vocab-size", "100",
+          "--sequence-length", "8", "--limit", "200", "--quiet")
+    scores = evaluate(capsys, "spa-eng-translator", "--data-dir", str(data_dir), "--weights",
+                      str(tmp_path / "tr" / "model.keras"), "--limit", "20")
+    assert scores["pairs"] == 20 and 0 <= scores["bleu"] <= 100 and 0 <= scores["chrf"] <= 100
+    assert len(scores["examples"]) == 5
+
+
+def test_export_round_trips(data_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("BENTOML_HOME", str(tmp_path / "bentoml"))
+    run = tmp_path / "run"
+    train(capsys, "imdb-lstm", "--data-dir", str(data_dir), "--epochs", "1", "--output-dir", str(run),
+          *TINY_IMDB)
+    texts = tf.constant([["a great and wonderful film"], ["awful boring plot"]])
+    expected = keras.saving.load_model(run / "model.keras").predict(texts, verbose=0)
+
+    assert main(["export", "imdb-lstm", "--weights", str(run / "model.keras"),
+                 "--output", str(tmp_path / "m.keras")]) == 0
+    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "m.keras").predict(texts, verbose=0),
+                               expected, atol=1e-6)
+
+    assert main(["export", "imdb-lstm", "--format", "savedmodel", "--weights", str(run / "model.keras"),
+                 "--output", str(tmp_path / "sm")]) == 0
+    served = tf.saved_model.load(str(tmp_path / "sm"))
+    np.testing.assert_allclose(served.serve(texts).numpy(), expected, atol=1e-6)
+
+    capsys.readouterr()
+    assert main(["export", "imdb-lstm", "--format", "bentoml", "--weights", str(run / "model.keras")]) == 0
+    tag = capsys.readouterr().out.strip().splitlines()[-1]
+    listed = subprocess.run([os.path.join(os.path.dirname(sys.executable), "bentoml"), "models", "list"],
+                            capture_output=True, text=True, env={**os.environ})
+    assert tag.split(":")[0] in listed.stdout
+
+
+def run_cli(args, env_extra, timeout=120):
+    env = {k: v for k, v in os.environ.items() if k != "ZOO_DATA_DIR"}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, "-m", "zoo", *args], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+def test_offline_without_data_dir_is_one_clear_line(tmp_path):
+    offline = {"ZOO_CACHE_DIR": str(tmp_path / "cache"), "http_proxy": "http://127.0.0.1:9",
+               "https_proxy": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+               "HTTPS_PROXY": "http://127.0.0.1:9"}
+    started = time.time()
+    result = run_cli(["train", "imdb-lstm", "--output-dir", str(tmp_path / "run")], offline)
+    assert time.time() - started < 60
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("zoo train: error:") and "ZOO_DATA_DIR" in last
+
+
+def test_mirrored_strategy_on_two_logical_cpus(data_dir, tmp_path):
+    result = run_cli(["train", "imdb-lstm", "--data-dir", str(data_dir), "--epochs", "1",
+                      "--output-dir", str(tmp_path / "run"), "--strategy", "mirrored",
+                      "--cpu-devices", "2", *TINY_IMDB], {})
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout[result.stdout.index("{"):])
+    assert summary["strategy"] == "MirroredStrategy" and summary["replicas"] == 2
+    assert (tmp_path / "run" / "model.keras").exists()
