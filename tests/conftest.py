@@ -22,3 +22,11 @@ def float64():
     yield
     keras.config.set_floatx(previous[0])
     keras.config.set_dtype_policy(previous[1])
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory):
+    """A small data directory in the layout of ../shared/data (tests/fixtures.py)."""
+    from tests.fixtures import make_data_dir
+
+    return make_data_dir(tmp_path_factory.mktemp("data"))

@@ -12,17 +12,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.fixtures import make_data_dir
 from training import loop
 from zoo.cli import main
 
 TINY_IMDB = ["--units", "8", "--embedding-dim", "8", "--vocab-size", "200", "--sequence-length", "16",
              "--batch-size", "16", "--limit", "320", "--quiet"]
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    return make_data_dir(tmp_path_factory.mktemp("data"))
 
 
 def train(capsys, *args):

@@ -92,7 +92,8 @@ def add_evaluate(commands):
                     "(IMDB test), loss in nats/char and bits/char (shakespeare validation), "
                     "sacreBLEU and chrF (translation test).")
     _name(p)
-    p.add_argument("--weights", help="a model.keras saved by zoo train (default: runs/NAME/model.keras)")
+    p.add_argument("--weights", help="a model.keras saved by zoo train "
+                   "(default: the shipped zoo model, else runs/NAME/model.keras)")
     p.add_argument("--split", choices=["train", "validation", "test"], help="default: the card's split")
     p.add_argument("--limit", type=_int_at_least(1), help="only the first N examples of the split")
     p.set_defaults(run=run_evaluate)
@@ -111,14 +112,22 @@ def add_export(commands):
 
 
 def _model_path(args):
-    return Path(args.weights) if args.weights else Path("runs") / args.name / "model.keras"
+    """--weights, else the shipped zoo model, else the default run directory's."""
+    if args.weights:
+        return Path(args.weights)
+    from zoo import registry
+
+    shipped = registry.PRETRAINED / f"{args.name}.keras"
+    return shipped if shipped.exists() else Path("runs") / args.name / "model.keras"
 
 
 def run_train(args):
     if args.cpu_devices:
         from training import devices
         devices.split_cpu(args.cpu_devices)
-    from training.train import command_line, train
+    import shlex
+
+    from training.train import train
 
     recipe = recipes.get(args.name).replace(
         epochs=args.epochs, batch_size=args.batch_size, cell=args.cell, units=args.units,
@@ -129,7 +138,8 @@ def run_train(args):
     summary = train(recipe, data_dir=args.data_dir, output_dir=args.output_dir, resume=args.resume,
                     overwrite=args.overwrite, checkpoint_every=args.checkpoint_every,
                     strategy=args.strategy, mixed_precision=args.mixed_precision, limit=args.limit,
-                    verbose=0 if args.quiet else 1, command=command_line())
+                    verbose=0 if args.quiet else 1,
+                    command=" ".join(shlex.quote(a) for a in ["zoo", *args.argv]))
     print(json.dumps(summary, indent=1))
 
 
@@ -174,5 +184,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m training")
     commands = parser.add_subparsers(dest="command", required=True)
     add_train(commands)
-    args = parser.parse_args(["train", *(sys.argv[1:] if argv is None else argv)])
+    argv = ["train", *(sys.argv[1:] if argv is None else argv)]
+    args = parser.parse_args(argv)
+    args.argv = argv
     return run(args, "python -m training")

@@ -43,11 +43,11 @@ class Recipe:
 
 
 RECIPES = {r.name: r for r in [
-    Recipe("imdb-simplernn", "sentiment", "imdb", cell="simplernn", units=64, epochs=10),
-    Recipe("imdb-gru", "sentiment", "imdb", cell="gru", units=64, epochs=10),
-    Recipe("imdb-lstm", "sentiment", "imdb", cell="lstm", units=64, epochs=10),
+    Recipe("imdb-simplernn", "sentiment", "imdb", cell="simplernn", units=64, epochs=8, patience=2),
+    Recipe("imdb-gru", "sentiment", "imdb", cell="gru", units=64, epochs=8, patience=2),
+    Recipe("imdb-lstm", "sentiment", "imdb", cell="lstm", units=64, epochs=8, patience=2),
     Recipe("imdb-bilstm", "sentiment", "imdb", cell="lstm", units=64, bidirectional=True,
-           epochs=10, dropout=0.3),
+           embedding_dim=128, sequence_length=400, epochs=6, patience=2, dropout=0.3),
     Recipe("shakespeare-char", "charlm", "shakespeare", cell="lstm", units=512, layers=2,
            embedding_dim=64, sequence_length=200, vocab_size=0, batch_size=64, epochs=20,
            learning_rate=2e-3, dropout=0.2, bptt_k=50, patience=3),

@@ -2,8 +2,6 @@
 
 import json
 import platform
-import shlex
-import sys
 import time
 from pathlib import Path
 
@@ -57,7 +55,3 @@ def train(recipe, *, data_dir=None, output_dir=None, resume=False, overwrite=Fal
                "command": command}
     (run.dir / "summary.json").write_text(json.dumps(summary, indent=1))
     return summary
-
-
-def command_line():
-    return " ".join(shlex.quote(a) for a in ["zoo", *sys.argv[1:]])

@@ -15,8 +15,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
 from zoo import cells, topologies  # noqa: E402
 from zoo.cells import GRUCell, LSTMCell, SimpleRNNCell  # noqa: E402
+from zoo.registry import card, list_models, load  # noqa: E402
 from zoo.unfolding import unfold  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell", "cells", "topologies", "unfold"]
+__all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell", "card", "cells", "list_models", "load",
+           "topologies", "unfold"]

@@ -35,6 +35,54 @@ def _unfold(args):
         print(f"Wrote {args.plot}")
 
 
+def _headline(card):
+    m = card["metrics"]
+    if "accuracy" in m:
+        return f"accuracy {m['accuracy']:.4f} ({m['split']})"
+    if "loss_nats_per_char" in m:
+        return f"{m['loss_nats_per_char']:.3f} nats/char ({m['split']})"
+    if "bleu" in m:
+        return f"BLEU {m['bleu']:.1f}, chrF {m['chrf']:.1f} ({m['split']})"
+    return ""
+
+
+def _list(args):
+    from zoo import registry
+
+    names = registry.list_models()
+    if not names:
+        print("No pretrained models are installed.")
+        return
+    print(f"{'name':<22}{'task':<13}{'topology':<22}{'cell':<15}headline metric")
+    for name in names:
+        c = registry.card(name)
+        print(f"{name:<22}{c['task']:<13}{c['topology'].split(' (')[0]:<22}"
+              f"{c['cell'] + (' (bi)' if c['bidirectional'] else ''):<15}{_headline(c)}")
+
+
+def _info(args):
+    import json
+
+    from zoo import registry
+
+    print(json.dumps(registry.card(args.name), indent=1, ensure_ascii=False))
+
+
+def _predict(args):
+    from zoo import registry
+
+    model = registry.load(args.name)
+    kind = registry.card(args.name)["interface"]
+    if kind == "classifier":
+        for text, p in zip(args.inputs, model.predict(args.inputs)):
+            print(f"{'positive' if p > 0.5 else 'negative'}\t{p:.4f}\t{text}")
+    elif kind == "generator":
+        print(model.generate(" ".join(args.inputs), args.length, args.temperature, args.seed))
+    else:
+        for text, out in zip(args.inputs, model.translate(args.inputs, beam_size=args.beam_size)):
+            print(f"{text}\t{out}")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="zoo",
@@ -62,6 +110,22 @@ def build_parser():
     p.add_argument("--plot", metavar="PNG", help="also draw it to an image file (needs pydot and Graphviz)")
     p.set_defaults(run=_unfold)
 
+    p = commands.add_parser("list", help="list the pretrained models",
+                            description="Lists the shipped models with their task and headline metric.")
+    p.set_defaults(run=_list)
+    p = commands.add_parser("info", help="print a model's card", description="Prints NAME's model card as JSON.")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(run=_info)
+    p = commands.add_parser("predict", help="try a pretrained model",
+                            description="Classifies texts, continues a prompt or translates sentences.")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("inputs", nargs="+", metavar="TEXT", help="texts (a classifier or translator) or a prompt")
+    p.add_argument("--length", type=int, default=200, help="characters to generate (default 200)")
+    p.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
+    p.add_argument("--seed", type=int, help="sampling seed (same seed, same text)")
+    p.add_argument("--beam-size", type=int, default=1, help="beam width for translation (default 1: greedy)")
+    p.set_defaults(run=_predict)
+
     from training import cli as training_cli  # the command line sits above zoo and training
 
     training_cli.add_train(commands)
@@ -73,6 +137,7 @@ def build_parser():
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.command is None:
         parser.print_help()
         return 0
@@ -82,7 +147,12 @@ def main(argv=None):
         from training import cli as training_cli
 
         return training_cli.run(args, f"zoo {args.command}")
-    args.run(args)
+    from zoo.registry import ZooError
+
+    try:
+        args.run(args)
+    except (ZooError, ValueError) as error:
+        sys.exit(f"zoo {args.command}: error: {error}")
     return 0
 
 

@@ -80,16 +80,25 @@ def sample(logits, temperature=1.0, rng=None):
     return np.array([rng.choice(p.shape[-1], p=row) for row in p])
 
 
-def generate(stepper, logits, state, length, temperature=1.0, seed=None):
+def generate(stepper, logits, state, length, temperature=1.0, seed=None, carry_state=True,
+             forbid=()):
     """Samples ``length`` tokens, starting from the given logits and state.
 
-    Returns an int array ``(batch, length)``. Same seed, same tokens.
+    Returns an int array ``(batch, length)``. Same seed, same tokens. With
+    ``carry_state=False`` every step starts from ``h_0 = 0`` (a one-to-one
+    model: the next token depends on the current one only). Token ids in
+    ``forbid`` (e.g. padding or "unknown") are never drawn.
     """
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(length):
+        if forbid:
+            logits = np.array(ops.convert_to_numpy(logits), dtype="float64")
+            logits[:, list(forbid)] = -np.inf
         token = sample(logits, temperature, rng)
         out.append(token)
+        if not carry_state:
+            state = stepper.zero_state(len(token))
         logits, state = stepper.step(token, state)
     return np.stack(out, axis=1) if out else np.zeros((len(np.asarray(logits)), 0), "int64")
 

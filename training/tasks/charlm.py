@@ -153,11 +153,9 @@ DEFAULT_SPLIT = "validation"
 
 
 def evaluate_saved(model_path, recipe, data_dir=None, split=DEFAULT_SPLIT, limit=None):
-    from pathlib import Path
+    from training.tasks import companion
 
-    vocab_file = Path(model_path).with_name("vocabulary.json")
-    if not vocab_file.exists():
-        raise FileNotFoundError(f"{vocab_file} is missing: it is saved next to the model by `zoo train`.")
+    vocab_file = companion(model_path, "vocabulary.json")
     vocabulary = Vocabulary.from_json(vocab_file.read_text())
     data = load_shakespeare(data_dir=data_dir)
     if limit:

@@ -16,10 +16,11 @@ import numpy as np
 
 from training.data import load_multi30k, load_pairs
 from training.tasks import pipeline
-from zoo.text import detokenize, split_punctuation
+from zoo import translation
+from zoo.text import split_punctuation
 from zoo.topologies import encoder_decoder
 
-START, END = "[start]", "[end]"
+START, END = translation.START, translation.END
 
 
 def load(dataset, data_dir):
@@ -95,39 +96,12 @@ def prepare(recipe, data_dir=None, limit=None):
     return Prepared(model, train, validation, src_vec, tgt_vec, data)
 
 
-def greedy_translate(model, target_vocabulary, texts, max_length=21, batch_size=256):
-    """Translates with an inference model (see ``Prepared.inference_model``) by
-    feeding the decoder its own most likely token, step by step."""
-    start, end = target_vocabulary.index(START), target_vocabulary.index(END)
-    results = []
-    for i in range(0, len(texts), batch_size):
-        src = np.array(list(texts[i:i + batch_size]), dtype=object)[:, None]
-        out = np.zeros((len(src), max_length), "int32")
-        out[:, 0] = start
-        done = np.zeros(len(src), bool)
-        for t in range(max_length - 1):
-            probs = model.predict_on_batch([src, out[:, : t + 1]])
-            token = np.asarray(probs)[:, -1].argmax(-1)
-            out[:, t + 1] = np.where(done, 0, token)
-            done |= token == end
-            if done.all():
-                break
-        for row in out[:, 1:]:
-            words = []
-            for token in row:
-                if token in (0, end):
-                    break
-                words.append(target_vocabulary[token])
-            results.append(detokenize(words))
-    return results
-
-
 def evaluate(model, data, target_vocabulary, split="test", max_length=21):
     import sacrebleu
 
     sources = [s for s, _ in data[split]]
     references = [t for _, t in data[split]]
-    hypotheses = greedy_translate(model, target_vocabulary, sources, max_length)
+    hypotheses = translation.greedy(model, target_vocabulary, sources, max_length)
     return {"split": split, "pairs": len(references),
             "bleu": float(sacrebleu.corpus_bleu(hypotheses, [references]).score),
             "chrf": float(sacrebleu.corpus_chrf(hypotheses, [references]).score),
@@ -139,11 +113,9 @@ DEFAULT_SPLIT = "test"
 
 
 def evaluate_saved(model_path, recipe, data_dir=None, split=DEFAULT_SPLIT, limit=None):
-    from pathlib import Path
+    from training.tasks import companion
 
-    vocab_file = Path(model_path).with_name("target_vocabulary.json")
-    if not vocab_file.exists():
-        raise FileNotFoundError(f"{vocab_file} is missing: it is saved next to the model by `zoo train`.")
+    vocab_file = companion(model_path, "target_vocabulary.json")
     data = load(recipe.dataset, data_dir)
     if limit:
         data = {k: v[:limit] for k, v in data.items()}

@@ -1,0 +1,153 @@
+"""The pretrained zoo: cards, zoo.load with sha256 checks, task methods, the CLI.
+
+Tiny models trained on the fixture data are published into a temporary zoo;
+the entries shipped in zoo/pretrained/ are checked too (offline, and against
+their cards' sample metrics when ZOO_DATA_DIR is given).
+"""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from training.publish import publish
+from zoo import registry
+from zoo.cli import main
+
+SHIPPED = registry.list_models()
+
+
+@pytest.fixture(scope="module")
+def tiny_zoo(data_dir, tmp_path_factory):
+    """A zoo of three tiny entries: a classifier, a character model and a translator."""
+    runs, out = tmp_path_factory.mktemp("runs"), tmp_path_factory.mktemp("zoo")
+    trainings = {
+        "imdb-lstm": ["--units", "8", "--embedding-dim", "8", "--vocab-size", "200",
+                      "--sequence-length", "16", "--batch-size", "16", "--limit", "320",
+                      "--learning-rate", "0.01", "--epochs", "2"],
+        "shakespeare-char": ["--units", "16", "--layers", "1", "--embedding-dim", "8",
+                             "--sequence-length", "20", "--bptt-k", "10", "--batch-size", "8",
+                             "--limit", "4000", "--epochs", "1"],
+        "spa-eng-translator": ["--units", "8", "--embedding-dim", "8", "--vocab-size", "100",
+                               "--sequence-length", "8", "--limit", "200", "--epochs", "1"],
+    }
+    for name, options in trainings.items():
+        assert main(["train", name, "--data-dir", str(data_dir), "--output-dir", str(runs / name),
+                     "--quiet", *options]) == 0
+        publish(name, runs / name, data_dir=data_dir, out_dir=out, strict=False)
+    return out
+
+
+@pytest.fixture
+def zoo_dir(tiny_zoo, monkeypatch):
+    monkeypatch.setattr(registry, "PRETRAINED", tiny_zoo)
+    return tiny_zoo
+
+
+def test_cards_hold_what_a_card_must(zoo_dir):
+    assert registry.list_models() == ["imdb-lstm", "shakespeare-char", "spa-eng-translator"]
+    for name in registry.list_models():
+        card = registry.card(name)
+        for key in ("task", "topology", "cell", "dataset", "metrics", "metrics_sample", "parameters",
+                    "file", "recipe", "training", "curve"):
+            assert key in card, (name, key)
+        assert card["file"]["sha256"] == registry.sha256(zoo_dir / card["file"]["name"])
+        assert (zoo_dir / card["curve"]).read_bytes()[:4] == b"\x89PNG"
+        assert card["parameters"] > 0 and card["training"]["command"].startswith("zoo train")
+        json.dumps(card)  # plain JSON
+
+
+def test_classifier_reads_raw_strings(zoo_dir):
+    model = registry.load("imdb-lstm")
+    probs = model.predict(["a great and wonderful film", "awful boring plot", "superb"])
+    assert probs.shape == (3,) and ((0 <= probs) & (probs <= 1)).all()
+    assert probs[0] > probs[1]  # the fixture's signal words
+    with pytest.raises(ValueError, match="strings"):
+        model.predict([])
+
+
+def test_generator_is_reproducible_with_a_seed(zoo_dir):
+    model = registry.load("shakespeare-char")
+    a = model.generate("First", 40, temperature=1.0, seed=3)
+    b = model.generate("First", 40, temperature=1.0, seed=3)
+    assert a == b and a.startswith("First") and len(a) == 45
+    with pytest.raises(ValueError, match="prompt"):
+        model.generate("", 10)
+
+
+def test_translator_greedy_and_beam(zoo_dir):
+    model = registry.load("spa-eng-translator")
+    greedy = model.translate(["I see two cats 5.", "We have one book 9."])
+    beam = model.translate(["I see two cats 5."], beam_size=3)
+    assert len(greedy) == 2 and all(isinstance(t, str) for t in greedy) and len(beam) == 1
+    with pytest.raises(ValueError, match="beam_size"):
+        model.translate(["x"], beam_size=0)
+
+
+def test_corrupted_or_missing_file_and_unknown_name(zoo_dir, tmp_path, monkeypatch):
+    copy = tmp_path / "zoo"
+    shutil.copytree(zoo_dir, copy)
+    monkeypatch.setattr(registry, "PRETRAINED", copy)
+    with open(copy / "imdb-lstm.keras", "r+b") as f:
+        f.seek(100)
+        f.write(b"corrupted")
+    with pytest.raises(registry.ZooError, match="sha256"):
+        registry.load("imdb-lstm")
+    (copy / "shakespeare-char.keras").unlink()
+    with pytest.raises(registry.ZooError, match="missing"):
+        registry.load("shakespeare-char")
+    with pytest.raises(registry.ZooError, match="known: imdb-lstm, shakespeare-char"):
+        registry.load("imdb-transformer")
+
+
+def test_evaluate_on_a_sample_agrees_with_the_card(zoo_dir, data_dir, capsys):
+    card = registry.card("imdb-lstm")
+    assert main(["evaluate", "imdb-lstm", "--data-dir", str(data_dir), "--limit", "1000"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["weights"].endswith("imdb-lstm.keras")  # the zoo's file by default
+    assert printed["accuracy"] == card["metrics_sample"]["accuracy"]
+    assert printed["accuracy"] == card["metrics"]["accuracy"]  # the fixture's test split is < 1000
+
+
+def test_list_info_predict(zoo_dir, capsys):
+    assert main(["list"]) == 0
+    listing = capsys.readouterr().out
+    assert "imdb-lstm" in listing and "accuracy" in listing and "nats/char" in listing
+    assert main(["info", "shakespeare-char"]) == 0
+    assert json.loads(capsys.readouterr().out)["name"] == "shakespeare-char"
+    assert main(["predict", "imdb-lstm", "a great film", "awful"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and lines[0].split("\t")[0] in ("positive", "negative")
+    assert main(["predict", "shakespeare-char", "First", "--length", "10", "--seed", "1"]) == 0
+    assert capsys.readouterr().out.startswith("First")
+    with pytest.raises(SystemExit) as stop:
+        main(["info", "nope"])
+    assert "Unknown model 'nope'" in str(stop.value.code)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_entry_loads_offline_and_works(name):
+    card = registry.card(name)
+    model = registry.load(name)
+    if card["interface"] == "classifier":
+        p = model.predict(["a wonderful, moving film", "dull and far too long"])
+        assert p[0] > 0.5 > p[1]
+    elif card["interface"] == "generator":
+        assert len(model.generate("ROMEO:", 50, seed=0)) == 56
+    else:
+        assert all(model.translate(["How are you?"]))
+
+
+@pytest.mark.skipif(not os.environ.get("ZOO_DATA_DIR"), reason="needs ZOO_DATA_DIR")
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_entry_reproduces_its_sample_metrics(name, capsys):
+    card = registry.card(name)
+    assert main(["evaluate", name, "--limit", str(card["metrics_sample"].get("examples")
+                                                 or card["metrics_sample"].get("pairs")
+                                                 or 1000)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    for key, value in card["metrics_sample"].items():
+        if isinstance(value, float):
+            assert printed[key] == pytest.approx(value, abs=1e-6), key

@@ -1,0 +1,141 @@
+"""Publishes a finished run into the zoo: ``python -m training.publish NAME RUN_DIR``.
+
+Copies the run's inference model (and vocabulary) into ``zoo/pretrained/``,
+evaluates the copied file on the card's split with the same code as
+``zoo evaluate NAME`` (so every number on the card is that command's output),
+draws the training curves from ``history.csv`` and writes the card
+``zoo/pretrained/NAME.json``. Needs the data (``--data-dir`` or
+``ZOO_DATA_DIR``) and matplotlib.
+"""
+
+import argparse
+import csv
+import datetime
+import json
+import platform
+import shutil
+import sys
+from pathlib import Path
+
+import keras
+
+from training import recipes, tasks
+from zoo import registry
+
+DATASETS = {
+    "imdb": {"name": "Large Movie Review Dataset v1.0 (IMDB)",
+             "citation": "Maas et al., Learning Word Vectors for Sentiment Analysis, ACL 2011",
+             "license": "research release of the Stanford AI Lab",
+             "source": "http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+             "splits": {"train": "22,500 official train reviews", "validation":
+                        "2,500 official train reviews (seed 1337)", "test": "25,000 official test reviews"}},
+    "shakespeare": {"name": "tiny shakespeare", "citation": "Karpathy, char-rnn (2015)",
+                    "license": "public domain text",
+                    "source": "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
+                    "splits": {"train": "first 90% of the characters (1,003,854)",
+                               "validation": "last 10% (111,540)"}},
+    "spa-eng": {"name": "Tatoeba English-Spanish pairs (manythings.org/anki, 2018-05-13)",
+                "citation": "Tatoeba Project; manythings.org/anki", "license": "CC-BY 2.0",
+                "source": "http://storage.googleapis.com/download.tensorflow.org/data/spa-eng.zip",
+                "splits": {"train": "114,964 pairs", "validation": "2,000 pairs",
+                           "test": "2,000 pairs (first by sha1 of the English sentence)"}},
+}
+INTERFACES = {"sentiment": "classifier", "charlm": "generator", "bigram": "generator",
+              "translation": "translator"}
+TOPOLOGIES = {"sentiment": "many-to-one", "charlm": "synced many-to-many (one-to-many in generation)",
+              "bigram": "one-to-one", "translation": "encoder-decoder many-to-many"}
+EXTRAS = {"vocabulary.json": "vocabulary", "target_vocabulary.json": "target_vocabulary"}
+
+
+def plot_history(history_csv, out_png, title):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = list(csv.DictReader(open(history_csv)))
+    epochs = [int(r["epoch"]) + 1 for r in rows]
+    fig, axes = plt.subplots(1, 2 if "accuracy" in rows[0] else 1, figsize=(9, 3.2), squeeze=False)
+    for ax, metric in zip(axes[0], ["loss", "accuracy"]):
+        ax.plot(epochs, [float(r[metric]) for r in rows], "o-", label="train")
+        ax.plot(epochs, [float(r["val_" + metric]) for r in rows], "o-", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=80)
+    plt.close(fig)
+
+
+SAMPLE = 1000  # the card also records the metrics on the first SAMPLE examples, checked in CI
+
+
+def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=True):
+    """Writes the entry; ``strict`` refuses runs that are not the recipe on the full data."""
+    run_dir, out_dir = Path(run_dir), Path(out_dir)
+    recipe = recipes.get(name)
+    task = tasks.get(recipe.task)
+    run_info = json.loads((run_dir / "recipe.json").read_text())
+    summary = json.loads((run_dir / "summary.json").read_text())
+    if strict and (run_info["recipe"] != recipe.to_dict() or run_info.get("limit")):
+        raise SystemExit(f"{run_dir} was not trained with the {name} recipe on the full data; "
+                         "the card would not describe `zoo train " + name + "`.")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model_file = out_dir / f"{name}.keras"
+    shutil.copyfile(run_dir / "model.keras", model_file)
+    extra_files = {}
+    for filename, key in EXTRAS.items():
+        if (run_dir / filename).exists():
+            shutil.copyfile(run_dir / filename, out_dir / f"{name}.{filename}")
+            extra_files[key] = f"{name}.{filename}"
+
+    recipe = recipes.Recipe(**run_info["recipe"])
+    metrics = task.evaluate_saved(model_file, recipe, data_dir=data_dir, split=task.DEFAULT_SPLIT)
+    sample = task.evaluate_saved(model_file, recipe, data_dir=data_dir, split=task.DEFAULT_SPLIT,
+                                 limit=SAMPLE)
+    plot_history(run_dir / "history.csv", out_dir / f"{name}.png", f"{name}: training curves")
+    network = keras.saving.load_model(model_file, compile=False)
+    card = {
+        "name": name,
+        "task": recipe.task,
+        "interface": INTERFACES[recipe.task],
+        "topology": TOPOLOGIES[recipe.task],
+        "cell": {"simplernn": "SimpleRNNCell", "gru": "GRUCell", "lstm": "LSTMCell"}[recipe.cell],
+        "bidirectional": recipe.bidirectional,
+        "dataset": DATASETS[recipe.dataset],
+        "metrics": metrics,
+        "evaluate_command": f"ZOO_DATA_DIR=../shared/data zoo evaluate {name}",
+        "metrics_sample": sample,
+        "evaluate_sample_command": f"ZOO_DATA_DIR=../shared/data zoo evaluate {name} --limit {SAMPLE}",
+        "parameters": int(network.count_params()),
+        "file": {"name": model_file.name, "bytes": model_file.stat().st_size,
+                 "sha256": registry.sha256(model_file)},
+        "extra_files": extra_files,
+        "curve": f"{name}.png",
+        "recipe": recipe.to_dict(),
+        "training": {"command": run_info.get("command") or f"zoo train {name}",
+                     "epochs_done": summary["epochs_done"], "best_epoch": summary["best_epoch"],
+                     "wall_seconds": summary["train_seconds_this_session"],
+                     "machine": summary["machine"] + f"; {platform.system()} Python {platform.python_version()}",
+                     "published": datetime.date.today().isoformat()},
+    }
+    (out_dir / f"{name}.json").write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n")
+    return card
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m training.publish", description=__doc__.split("\n\n")[0])
+    parser.add_argument("name", choices=sorted(recipes.RECIPES))
+    parser.add_argument("run_dir", help="the run directory of `zoo train NAME`")
+    parser.add_argument("--data-dir", help="data directory (default: $ZOO_DATA_DIR)")
+    args = parser.parse_args(argv)
+    card = publish(args.name, args.run_dir, args.data_dir)
+    print(json.dumps({k: card[k] for k in ("name", "metrics", "parameters", "file")}, indent=1,
+                     ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

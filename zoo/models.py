@@ -1,0 +1,101 @@
+"""The zoo's ready-to-use models: a trained Keras model plus its task's method.
+
+``zoo.load(name)`` returns one of these; each is a ``keras.Model`` (calling it
+runs the wrapped network) with the method its task needs.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo import generation, translation
+
+
+def _strings(texts, what="texts"):
+    if isinstance(texts, str):
+        texts = [texts]
+    texts = list(texts)
+    if not texts or not all(isinstance(t, str) for t in texts):
+        raise ValueError(f"`{what}` must be a non-empty list of strings.")
+    return texts
+
+
+class TextClassifier(keras.Model):
+    """Raw strings in, probability of the positive class out.
+
+    >>> m = zoo.load("imdb-lstm")                                  # doctest: +SKIP
+    >>> m.predict(["a wonderful, moving film", "dull and far too long"])  # doctest: +SKIP
+    array([0.97, 0.03], dtype=float32)
+    """
+
+    def __init__(self, network, **kwargs):
+        super().__init__(**kwargs)
+        self.network = network
+
+    def call(self, texts):
+        return self.network(texts)
+
+    def predict(self, texts, batch_size=256, **kwargs):
+        texts = _strings(texts)
+        probs = [np.asarray(self.network(tf.constant(texts[i:i + batch_size])[:, None]))
+                 for i in range(0, len(texts), batch_size)]
+        return np.concatenate(probs).reshape(-1)
+
+
+class CharGenerator(keras.Model):
+    """A character model that continues a prompt one character per step,
+    carrying its recurrent state (the cost of a character does not grow with
+    the text)."""
+
+    def __init__(self, network, chars, carry_state=True, **kwargs):
+        super().__init__(**kwargs)
+        self.network = network
+        self.carry_state = carry_state  # False for a one-to-one (bigram) model
+        self.chars = list(chars)
+        self.index = {c: i + 1 for i, c in enumerate(self.chars)}
+
+    def call(self, inputs):
+        return self.network(inputs)
+
+    def encode(self, text):
+        return np.array([[self.index.get(c, 0) for c in text]], "int32")
+
+    def decode(self, ids):
+        return "".join(self.chars[i - 1] if 0 < i <= len(self.chars) else "" for i in ids)
+
+    def generate(self, prompt, length=200, temperature=1.0, seed=None):
+        """``prompt`` followed by ``length`` sampled characters; same seed, same text."""
+        if not isinstance(prompt, str) or not prompt:
+            raise ValueError("`prompt` must be a non-empty string.")
+        if not isinstance(length, int) or length < 0:
+            raise ValueError("`length` must be a non-negative integer.")
+        stepper = generation.Stepper(self.network)
+        if self.carry_state:
+            logits, state = stepper.run(self.encode(prompt), stepper.zero_state(1))
+        else:
+            logits, state = stepper.step(self.encode(prompt[-1])[0], stepper.zero_state(1))
+        ids = generation.generate(stepper, logits, state, length, temperature, seed,
+                                  self.carry_state, forbid=(0,))  # id 0: unknown character
+        return prompt + self.decode(ids[0])
+
+
+class Translator(keras.Model):
+    """An encoder-decoder that translates sentences (greedy, or beam search)."""
+
+    def __init__(self, network, target_vocabulary, max_length=21, **kwargs):
+        super().__init__(**kwargs)
+        self.network = network
+        self.target_vocabulary = list(target_vocabulary)
+        self.max_length = max_length
+
+    def call(self, inputs):
+        return self.network(inputs)
+
+    def translate(self, texts, beam_size=1):
+        texts = _strings(texts)
+        if not isinstance(beam_size, int) or beam_size < 1:
+            raise ValueError("`beam_size` must be a positive integer.")
+        if beam_size == 1:
+            return translation.greedy(self.network, self.target_vocabulary, texts, self.max_length)
+        return [translation.beam(self.network, self.target_vocabulary, t, beam_size, self.max_length)
+                for t in texts]
