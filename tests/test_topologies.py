@@ -51,6 +51,7 @@ TASKS = {
     "one_to_many": one_to_many_task,
     "many_to_one": many_to_one_task,
     "many_to_one_bidirectional": lambda c: many_to_one_task(c, bidirectional=True),
+    "many_to_one_pooled": lambda c: many_to_one_task(c, bidirectional=True, pooling="mean+max"),
     "many_to_many_synced": synced_task,
     "many_to_many_stacked": lambda c: synced_task(c, num_layers=2),
     "encoder_decoder": encoder_decoder_task,
@@ -90,14 +91,15 @@ def test_every_model_ends_with_the_output_layer():
         assert isinstance(model.get_layer("output"), keras.layers.Dense), task
 
 
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "mean+max"])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_many_to_one_ignores_padding_at_either_end(bidirectional):
-    model = many_to_one("lstm", 8, vocab_size=V, bidirectional=bidirectional)
+def test_many_to_one_ignores_padding_at_either_end(bidirectional, pooling):
+    model = many_to_one("lstm", 8, vocab_size=V, bidirectional=bidirectional, pooling=pooling)
     tokens = [3, 7, 4, 9]
     base = model(np.array([tokens]))
     post = model(np.array([tokens + [0, 0, 0]]))
     np.testing.assert_allclose(post, base, atol=1e-6)
-    if not bidirectional:  # a forward RNN also carries h_0 = 0 unchanged through leading padding
+    if not bidirectional and pooling == "last":  # h_0 = 0 is carried unchanged through leading padding
         np.testing.assert_allclose(model(np.array([[0, 0] + tokens])), base, atol=1e-6)
 
 

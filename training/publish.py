@@ -79,7 +79,8 @@ def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=Tr
     task = tasks.get(recipe.task)
     run_info = json.loads((run_dir / "recipe.json").read_text())
     summary = json.loads((run_dir / "summary.json").read_text())
-    if strict and (run_info["recipe"] != recipe.to_dict() or run_info.get("limit")):
+    ran = recipes.Recipe(**run_info["recipe"]).to_dict()  # fields added since take their defaults
+    if strict and (ran != recipe.to_dict() or run_info.get("limit")):
         raise SystemExit(f"{run_dir} was not trained with the {name} recipe on the full data; "
                          "the card would not describe `zoo train " + name + "`.")
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ class Recipe:
     dropout: float = 0.0
     bptt_k: int = 0                # truncated BPTT window (0: the whole sequence)
     attention: str = ""            # "", "dot" or "additive" (translation)
+    pooling: str = "last"          # many-to-one readout: "last" (h_T), "mean", "max", "mean+max"
     patience: int = 3              # early stopping, in epochs without a better validation loss
     seed: int = 1337
     notes: str = field(default="", compare=False)

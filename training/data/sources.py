@@ -21,6 +21,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from zoo.registry import sha256 as sha256sum  # one checksum function for data and weights
+
 TIMEOUT_S = 15
 HINT = "a data directory is laid out like ../shared/data; see README 'Data'"
 
@@ -52,15 +54,6 @@ def resolve_data_dir(data_dir=None):
 def cache_dir():
     """Where downloads are kept: ``$ZOO_CACHE_DIR`` or ``~/.cache/rnn-zoo``."""
     return Path(os.environ.get("ZOO_CACHE_DIR") or Path.home() / ".cache" / "rnn-zoo").expanduser()
-
-
-def sha256sum(path):
-    """The hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fetch(relpath, url, sha256, data_dir=None):

@@ -3,12 +3,13 @@
 import keras
 
 from zoo.topologies._stack import make_cells, output_layer, recurrent_stack, sequence_input
+from zoo.topologies.pooling import SequencePooling
 
 
 def many_to_one(cell="lstm", units=64, *, vocab_size=None, input_dim=None,
                 embedding_dim=None, num_layers=1, bidirectional=False, dropout=0.0,
                 output_dim=1, output_activation="sigmoid", mask_zero=True,
-                mask_value=None, name="many_to_one", **cell_kwargs):
+                mask_value=None, pooling="last", name="many_to_one", **cell_kwargs):
     """Builds ``x_1..x_T -> h_T -> y = f(W_y h_T + b_y)``.
 
     Padding (token id 0, or vectors equal to ``mask_value``) is masked: the
@@ -22,6 +23,8 @@ def many_to_one(cell="lstm", units=64, *, vocab_size=None, input_dim=None,
         num_layers: stacked recurrent layers.
         bidirectional: read the sequence both ways and join ``[h_fw; h_bw]``.
         dropout: dropout before the output layer.
+        pooling: "last" reads ``h_T``; "mean", "max" or "mean+max" summarize
+            every ``h_t`` of the last layer (padding excluded).
 
     >>> import numpy as np
     >>> from zoo.topologies import many_to_one
@@ -33,7 +36,11 @@ def many_to_one(cell="lstm", units=64, *, vocab_size=None, input_dim=None,
                                embedding_dim=embedding_dim or units, mask_zero=mask_zero,
                                mask_value=mask_value)
     layer_cells = make_cells(cell, units, num_layers, **cell_kwargs)
-    h, _ = recurrent_stack(x, layer_cells, bidirectional=bidirectional, return_sequences=False)
+    if pooling != "last":
+        h, _ = recurrent_stack(x, layer_cells, bidirectional=bidirectional, return_sequences=True)
+        h = SequencePooling(pooling, name="pooling")(h)
+    else:
+        h, _ = recurrent_stack(x, layer_cells, bidirectional=bidirectional, return_sequences=False)
     if dropout:
         h = keras.layers.Dropout(dropout, name="dropout")(h)
     return keras.Model(inputs, output_layer(h, output_dim, output_activation), name=name)
