@@ -27,6 +27,7 @@ class Recipe:
     bptt_k: int = 0                # truncated BPTT window (0: the whole sequence)
     attention: str = ""            # "", "dot" or "additive" (translation)
     pooling: str = "last"          # many-to-one readout: "last" (h_T), "mean", "max", "mean+max"
+    input_dropout: float = 0.0     # SpatialDropout1D on the embeddings (many-to-one)
     patience: int = 3              # early stopping, in epochs without a better validation loss
     seed: int = 1337
     notes: str = field(default="", compare=False)
@@ -48,7 +49,8 @@ RECIPES = {r.name: r for r in [
     Recipe("imdb-gru", "sentiment", "imdb", cell="gru", units=64, epochs=8, patience=2),
     Recipe("imdb-lstm", "sentiment", "imdb", cell="lstm", units=64, epochs=8, patience=2),
     Recipe("imdb-bilstm", "sentiment", "imdb", cell="lstm", units=64, bidirectional=True,
-           embedding_dim=128, sequence_length=400, epochs=6, patience=2, dropout=0.3),
+           embedding_dim=128, sequence_length=400, epochs=5, patience=1, dropout=0.3,
+           input_dropout=0.3, pooling="mean+max"),
     Recipe("shakespeare-char", "charlm", "shakespeare", cell="lstm", units=512, layers=2,
            embedding_dim=64, sequence_length=200, vocab_size=0, batch_size=64, epochs=20,
            learning_rate=2e-3, dropout=0.2, bptt_k=50, patience=3),

@@ -51,7 +51,8 @@ def build_model(recipe):
     model = many_to_one(recipe.cell, recipe.units, vocab_size=recipe.vocab_size,
                         embedding_dim=recipe.embedding_dim, num_layers=recipe.layers,
                         bidirectional=recipe.bidirectional, dropout=recipe.dropout,
-                        pooling=recipe.pooling, name=recipe.name.replace("-", "_"))
+                        pooling=recipe.pooling, input_dropout=recipe.input_dropout,
+                        name=recipe.name.replace("-", "_"))
     model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate),
                   loss="binary_crossentropy", metrics=["accuracy"])
     return model

@@ -9,7 +9,8 @@ from zoo.topologies.pooling import SequencePooling
 def many_to_one(cell="lstm", units=64, *, vocab_size=None, input_dim=None,
                 embedding_dim=None, num_layers=1, bidirectional=False, dropout=0.0,
                 output_dim=1, output_activation="sigmoid", mask_zero=True,
-                mask_value=None, pooling="last", name="many_to_one", **cell_kwargs):
+                mask_value=None, pooling="last", input_dropout=0.0, name="many_to_one",
+                **cell_kwargs):
     """Builds ``x_1..x_T -> h_T -> y = f(W_y h_T + b_y)``.
 
     Padding (token id 0, or vectors equal to ``mask_value``) is masked: the
@@ -23,6 +24,7 @@ def many_to_one(cell="lstm", units=64, *, vocab_size=None, input_dim=None,
         num_layers: stacked recurrent layers.
         bidirectional: read the sequence both ways and join ``[h_fw; h_bw]``.
         dropout: dropout before the output layer.
+        input_dropout: drops whole feature channels of ``x`` (``SpatialDropout1D``).
         pooling: "last" reads ``h_T``; "mean", "max" or "mean+max" summarize
             every ``h_t`` of the last layer (padding excluded).
 
@@ -35,6 +37,8 @@ def many_to_one(cell="lstm", units=64, *, vocab_size=None, input_dim=None,
     inputs, x = sequence_input("x", vocab_size=vocab_size, input_dim=input_dim,
                                embedding_dim=embedding_dim or units, mask_zero=mask_zero,
                                mask_value=mask_value)
+    if input_dropout:
+        x = keras.layers.SpatialDropout1D(input_dropout, name="input_dropout")(x)
     layer_cells = make_cells(cell, units, num_layers, **cell_kwargs)
     if pooling != "last":
         h, _ = recurrent_stack(x, layer_cells, bidirectional=bidirectional, return_sequences=True)
