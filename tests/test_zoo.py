@@ -115,6 +115,9 @@ def test_list_info_predict(zoo_dir, capsys):
     assert main(["list"]) == 0
     listing = capsys.readouterr().out
     assert "imdb-lstm" in listing and "accuracy" in listing and "nats/char" in listing
+    assert main(["list", "--markdown"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].startswith("| name") and len(table) == 2 + 3
     assert main(["info", "shakespeare-char"]) == 0
     assert json.loads(capsys.readouterr().out)["name"] == "shakespeare-char"
     assert main(["predict", "imdb-lstm", "a great film", "awful"]) == 0
@@ -151,3 +154,15 @@ def test_shipped_entry_reproduces_its_sample_metrics(name, capsys):
     for key, value in card["metrics_sample"].items():
         if isinstance(value, float):
             assert printed[key] == pytest.approx(value, abs=1e-6), key
+
+
+@pytest.mark.skipif(not os.environ.get("ZOO_DATA_DIR"), reason="needs ZOO_DATA_DIR")
+def test_vanishing_gradient_script(tmp_path, capsys):
+    from training import vanishing
+
+    out = tmp_path / "vanishing.png"
+    assert vanishing.main(["--steps", "40", "--reviews", "8", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    rows = [line for line in printed.splitlines() if line.startswith(("simplernn", "gru", "lstm"))]
+    assert len(rows) == 3

@@ -53,6 +53,16 @@ def _list(args):
     if not names:
         print("No pretrained models are installed.")
         return
+    if args.markdown:
+        print("| name | topology | cell | data | metric (split) | parameters | file | training |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name in names:
+            c = registry.card(name)
+            t = c["training"]
+            print(f"| `{name}` | {c['topology']} | {c['cell']}{' (bidirectional)' if c['bidirectional'] else ''} "
+                  f"| {c['dataset']['name']} | {_headline(c)} | {c['parameters']:,} "
+                  f"| {c['file']['bytes'] / 1e6:.1f} MB | {t['epochs_done']} epochs, {t['wall_seconds'] / 60:.0f} min |")
+        return
     print(f"{'name':<22}{'task':<13}{'topology':<22}{'cell':<15}headline metric")
     for name in names:
         c = registry.card(name)
@@ -112,6 +122,7 @@ def build_parser():
 
     p = commands.add_parser("list", help="list the pretrained models",
                             description="Lists the shipped models with their task and headline metric.")
+    p.add_argument("--markdown", action="store_true", help="print the README's results table")
     p.set_defaults(run=_list)
     p = commands.add_parser("info", help="print a model's card", description="Prints NAME's model card as JSON.")
     p.add_argument("name", metavar="NAME")
