@@ -165,4 +165,4 @@ def test_vanishing_gradient_script(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert out.read_bytes()[:4] == b"\x89PNG"
     rows = [line for line in printed.splitlines() if line.startswith(("simplernn", "gru", "lstm"))]
-    assert len(rows) == 3
+    assert len(rows) >= 3  # untrained curves, and trained ones where the zoo has them

@@ -10,6 +10,20 @@ FORMATS = ("keras", "savedmodel", "bentoml")
 EXTRA_FILES = ("vocabulary.json", "target_vocabulary.json", "summary.json", "recipe.json")
 
 
+def drop_training_state(model):
+    """Forgets the optimizer of ``model`` and of the models nested in it (a trained
+    network inside an inference model), so that saving writes the weights alone."""
+    for layer in [model, *model._flatten_layers(include_self=False)]:
+        if isinstance(layer, keras.Model) and getattr(layer, "optimizer", None) is not None:
+            layer.optimizer = None
+            layer.compiled = False
+    return model
+
+
+def save_for_inference(model, path):
+    drop_training_state(model).save(path)
+
+
 def _extras(model_path):
     return [p for p in (Path(model_path).with_name(n) for n in EXTRA_FILES) if p.exists()]
 

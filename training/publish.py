@@ -12,6 +12,7 @@ import argparse
 import csv
 import datetime
 import json
+import os
 import platform
 import shutil
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 import keras
 
 from training import recipes, tasks
+from training.export import save_for_inference
 from zoo import registry
 
 DATASETS = {
@@ -47,11 +49,22 @@ TOPOLOGIES = {"sentiment": "many-to-one", "charlm": "synced many-to-many (one-to
 EXTRAS = {"vocabulary.json": "vocabulary", "target_vocabulary.json": "target_vocabulary"}
 
 
+def cpu_model():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def plot_history(history_csv, out_png, title):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     rows = list(csv.DictReader(open(history_csv)))
     epochs = [int(r["epoch"]) + 1 for r in rows]
@@ -62,6 +75,7 @@ def plot_history(history_csv, out_png, title):
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
@@ -85,7 +99,7 @@ def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=Tr
                          "the card would not describe `zoo train " + name + "`.")
     out_dir.mkdir(parents=True, exist_ok=True)
     model_file = out_dir / f"{name}.keras"
-    shutil.copyfile(run_dir / "model.keras", model_file)
+    save_for_inference(keras.saving.load_model(run_dir / "model.keras", compile=False), model_file)
     extra_files = {}
     for filename, key in EXTRAS.items():
         if (run_dir / filename).exists():
@@ -119,7 +133,8 @@ def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=Tr
         "training": {"command": run_info.get("command") or f"zoo train {name}",
                      "epochs_done": summary["epochs_done"], "best_epoch": summary["best_epoch"],
                      "wall_seconds": summary["train_seconds_this_session"],
-                     "machine": summary["machine"] + f"; {platform.system()} Python {platform.python_version()}",
+                     "machine": f"{cpu_model()}, {os.cpu_count()} cores; " + summary["machine"]
+                                + f"; {platform.system()} Python {platform.python_version()}",
                      "published": datetime.date.today().isoformat()},
     }
     (out_dir / f"{name}.json").write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n")

@@ -9,6 +9,7 @@ import keras
 import tensorflow as tf
 
 from training import devices, loop, tasks
+from training.export import save_for_inference
 
 
 def default_output_dir(name):
@@ -44,7 +45,7 @@ def train(recipe, *, data_dir=None, output_dir=None, resume=False, overwrite=Fal
     seconds = time.time() - started
 
     model_path = run.dir / "model.keras"
-    prepared.inference_model().save(model_path)
+    save_for_inference(prepared.inference_model(), model_path)
     for name, text in getattr(prepared, "extra_files", dict)().items():
         (run.dir / name).write_text(text)
     summary = {"name": recipe.name, "model": str(model_path), "epochs_done": state["epoch"],

@@ -2,8 +2,8 @@
 review still depends on the state ``h_t`` far before it.
 
 For each cell (SimpleRNN, GRU, LSTM) the script takes the zoo's IMDB model
-(``imdb-simplernn``, ``imdb-gru``, ``imdb-lstm``; an untrained one of the same
-recipe where the zoo has none), runs it step by step over validation reviews
+(``imdb-simplernn``, ``imdb-gru``, ``imdb-lstm``) and an untrained one of the
+same recipe (random initial weights), runs each step by step over validation reviews
 at least ``--steps`` tokens long, and measures the mean norm of
 ``d loss / d h_t`` against the distance ``T - t`` to the loss. It prints a
 table and saves a plot (log scale)::
@@ -26,17 +26,22 @@ from zoo import registry
 CELLS = {"simplernn": "imdb-simplernn", "gru": "imdb-gru", "lstm": "imdb-lstm"}
 
 
-def network_parts(name, texts):
-    """(vectorizer, embedding, cell, head, trained?) of the zoo entry, or of a fresh model."""
+def network_parts(name, texts, trained=True):
+    """(vectorizer, embedding, cell, head, trained?) of the zoo entry, or of a fresh
+    model of the same recipe (random initial weights) when ``trained`` is False or
+    the zoo has no such entry."""
+    recipe = recipes.get(name)
+    vectorizer = None
     if name in registry.list_models():
         outer = registry.load(name).network
         vectorizer = outer.get_layer("vectorizer")
-        inner = next(layer for layer in outer.layers if isinstance(layer, keras.Model))
-        trained = True
-    else:
-        recipe = recipes.get(name)
-        vectorizer, inner, trained = make_vectorizer(recipe, texts), build_model(recipe), False
-    return vectorizer, inner.get_layer("embedding"), inner.get_layer("rnn_0").cell, inner.get_layer("output"), trained
+        if trained:
+            inner = next(layer for layer in outer.layers if isinstance(layer, keras.Model))
+            return (vectorizer, inner.get_layer("embedding"), inner.get_layer("rnn_0").cell,
+                    inner.get_layer("output"), True)
+    vectorizer = vectorizer or make_vectorizer(recipe, texts)
+    inner = build_model(recipe)
+    return vectorizer, inner.get_layer("embedding"), inner.get_layer("rnn_0").cell, inner.get_layer("output"), False
 
 
 def gradient_norms(embedding, cell, head, ids, labels):
@@ -74,13 +79,17 @@ def main(argv=None):
     texts, labels = data["validation"]
 
     curves = {}
-    for cell_name, name in CELLS.items():
-        vectorizer, embedding, cell, head, trained = network_parts(name, data["train"][0])
-        ids = vectorize(vectorizer, texts)[:, : args.steps]
-        full = np.flatnonzero((ids != 0).all(axis=1))[: args.reviews]  # reviews with no padding
-        norms = gradient_norms(embedding, cell, head, tf.constant(ids[full]),
-                               tf.constant(labels[full], "float32"))
-        curves[f"{cell_name} ({'trained ' + name if trained else 'untrained'})"] = norms[::-1]
+    keras.utils.set_random_seed(0)
+    for want_trained in (True, False):
+        for cell_name, name in CELLS.items():
+            vectorizer, embedding, cell, head, trained = network_parts(name, data["train"][0], want_trained)
+            if want_trained and not trained:
+                continue  # no zoo entry: only the untrained curve
+            ids = vectorize(vectorizer, texts)[:, : args.steps]
+            full = np.flatnonzero((ids != 0).all(axis=1))[: args.reviews]  # reviews with no padding
+            norms = gradient_norms(embedding, cell, head, tf.constant(ids[full]),
+                                   tf.constant(labels[full], "float32"))
+            curves[f"{cell_name} ({'trained ' + name if trained else 'untrained'})"] = norms[::-1]
 
     distances = [0, 10, 25, 50, 100, 150, args.steps - 1]
     print("mean ||d loss / d h_t|| by distance T - t from the loss")
@@ -94,8 +103,10 @@ def main(argv=None):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4))
+    colors = {"simplernn": "tab:blue", "gru": "tab:orange", "lstm": "tab:green"}
     for label, norms in curves.items():
-        ax.semilogy(np.arange(len(norms)), norms, label=label)
+        ax.semilogy(np.arange(len(norms)), norms, label=label, color=colors[label.split()[0]],
+                    linestyle="-" if "(trained" in label else "--")
     ax.set_xlabel("distance T - t from the loss (tokens)")
     ax.set_ylabel("mean ||d loss / d h_t||")
     ax.set_title(f"Gradient reaching h_t, IMDB validation reviews (T = {args.steps})")
