@@ -57,9 +57,9 @@ RECIPES = {r.name: r for r in [
     Recipe("shakespeare-bigram", "bigram", "shakespeare", cell="simplernn", units=64,
            embedding_dim=64, vocab_size=0, batch_size=512, epochs=5, learning_rate=1e-2,
            sequence_length=1),
-    Recipe("spa-eng-translator", "translation", "spa-eng", cell="lstm", units=256,
-           bidirectional=True, embedding_dim=128, sequence_length=20, vocab_size=15000,
-           batch_size=64, epochs=15, attention="dot", dropout=0.0),
+    Recipe("spa-eng-translator", "translation", "spa-eng", cell="lstm", units=128,
+           bidirectional=True, embedding_dim=128, sequence_length=16, vocab_size=12000,
+           batch_size=128, epochs=4, attention="dot", learning_rate=2e-3, patience=1),
 ]}
 
 
