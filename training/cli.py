@@ -42,6 +42,11 @@ def _name(parser):
                         "(default: $ZOO_DATA_DIR, else download)")
 
 
+def _weights(parser):
+    parser.add_argument("--weights", help="a model.keras saved by zoo train "
+                        "(default: the shipped zoo model, else runs/NAME/model.keras)")
+
+
 def add_train(commands):
     p = commands.add_parser(
         "train", help="train a zoo model from its recipe", epilog=EPILOG,
@@ -95,8 +100,7 @@ def add_evaluate(commands):
                     "(IMDB test), loss in nats/char and bits/char (shakespeare validation), "
                     "sacreBLEU and chrF (translation test).")
     _name(p)
-    p.add_argument("--weights", help="a model.keras saved by zoo train "
-                   "(default: the shipped zoo model, else runs/NAME/model.keras)")
+    _weights(p)
     p.add_argument("--split", choices=["train", "validation", "test"], help="default: the card's split")
     p.add_argument("--limit", type=_int_at_least(1), help="only the first N examples of the split")
     p.set_defaults(run=run_evaluate)
@@ -109,7 +113,7 @@ def add_export(commands):
                     "(servable by TF Serving) or an entry in the BentoML model store.")
     p.add_argument("name", metavar="NAME", help="zoo model: " + ", ".join(recipes.RECIPES))
     p.add_argument("--format", choices=["keras", "savedmodel", "bentoml"], default="keras")
-    p.add_argument("--weights", help="a model.keras saved by zoo train (default: runs/NAME/model.keras)")
+    _weights(p)
     p.add_argument("--output", help="where to write (default: exports/NAME.keras or exports/NAME-savedmodel)")
     p.set_defaults(run=run_export)
 
