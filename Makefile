@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	$(BIN)/zoo list
+	$(BIN)/zoo predict imdb-bilstm "a wonderful, moving film" "dull and far too long"
+	$(BIN)/zoo predict shakespeare-char "ROMEO:" --length 200 --seed 0
 	$(BIN)/zoo parity
 	$(BIN)/zoo unfold lstm --steps 3
 
