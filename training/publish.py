@@ -99,7 +99,8 @@ def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=Tr
                          "the card would not describe `zoo train " + name + "`.")
     out_dir.mkdir(parents=True, exist_ok=True)
     model_file = out_dir / f"{name}.keras"
-    save_for_inference(keras.saving.load_model(run_dir / "model.keras", compile=False), model_file)
+    network = keras.saving.load_model(run_dir / "model.keras", compile=False)
+    save_for_inference(network, model_file)
     extra_files = {}
     for filename, key in EXTRAS.items():
         if (run_dir / filename).exists():
@@ -111,7 +112,6 @@ def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=Tr
     sample = task.evaluate_saved(model_file, recipe, data_dir=data_dir, split=task.DEFAULT_SPLIT,
                                  limit=SAMPLE)
     plot_history(run_dir / "history.csv", out_dir / f"{name}.png", f"{name}: training curves")
-    network = keras.saving.load_model(model_file, compile=False)
     card = {
         "name": name,
         "task": recipe.task,

@@ -20,7 +20,8 @@ import tensorflow as tf
 
 from training import recipes
 from training.data import DataError, load_imdb
-from training.tasks.sentiment import build_model, make_vectorizer, vectorize
+from training.tasks.pipeline import vectorize
+from training.tasks.sentiment import build_model, make_vectorizer
 from zoo import registry
 
 CELLS = {"simplernn": "imdb-simplernn", "gru": "imdb-gru", "lstm": "imdb-lstm"}

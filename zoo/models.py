@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import generation, translation
+from zoo.text import CharVocabulary
 
 
 def _strings(texts, what="texts"):
@@ -51,17 +52,10 @@ class CharGenerator(keras.Model):
         super().__init__(**kwargs)
         self.network = network
         self.carry_state = carry_state  # False for a one-to-one (bigram) model
-        self.chars = list(chars)
-        self.index = {c: i + 1 for i, c in enumerate(self.chars)}
+        self.vocabulary = CharVocabulary(chars)
 
     def call(self, inputs):
         return self.network(inputs)
-
-    def encode(self, text):
-        return np.array([[self.index.get(c, 0) for c in text]], "int32")
-
-    def decode(self, ids):
-        return "".join(self.chars[i - 1] if 0 < i <= len(self.chars) else "" for i in ids)
 
     def generate(self, prompt, length=200, temperature=1.0, seed=None):
         """``prompt`` followed by ``length`` sampled characters; same seed, same text."""
@@ -71,12 +65,12 @@ class CharGenerator(keras.Model):
             raise ValueError("`length` must be a non-negative integer.")
         stepper = generation.Stepper(self.network)
         if self.carry_state:
-            logits, state = stepper.run(self.encode(prompt), stepper.zero_state(1))
+            logits, state = stepper.run(self.vocabulary.encode(prompt)[None], stepper.zero_state(1))
         else:
-            logits, state = stepper.step(self.encode(prompt[-1])[0], stepper.zero_state(1))
+            logits, state = stepper.step(self.vocabulary.encode(prompt[-1]), stepper.zero_state(1))
         ids = generation.generate(stepper, logits, state, length, temperature, seed,
                                   self.carry_state, forbid=(0,))  # id 0: unknown character
-        return prompt + self.decode(ids[0])
+        return prompt + self.vocabulary.decode(ids[0])
 
 
 class Translator(keras.Model):

@@ -6,9 +6,11 @@ one token a line, and such a character inside a token would split it in two
 when the model is loaded.
 """
 
+import json
 import re
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 PUNCTUATION = ".,!?;:¿¡\"«»()"
@@ -41,3 +43,36 @@ def detokenize(tokens):
     text = " ".join(tokens)
     text = re.sub(r" ([.,!?;:»)])", r"\1", text)
     return re.sub(r"([¿¡«(]) ", r"\1", text)
+
+
+class CharVocabulary:
+    """Characters <-> ids for character models; id 0 is a character never seen in training.
+
+    >>> v = CharVocabulary(["a", "b"])
+    >>> v.encode("abz").tolist(), v.decode([2, 1, 0])
+    ([1, 2, 0], 'ba?')
+    """
+
+    def __init__(self, chars):
+        self.chars = list(chars)
+        self.index = {c: i + 1 for i, c in enumerate(self.chars)}
+
+    @classmethod
+    def from_text(cls, text):
+        return cls(sorted(set(text)))
+
+    def __len__(self):
+        return len(self.chars) + 1
+
+    def encode(self, text):
+        return np.fromiter((self.index.get(c, 0) for c in text), dtype="int32", count=len(text))
+
+    def decode(self, ids):
+        return "".join(self.chars[i - 1] if 0 < i <= len(self.chars) else "?" for i in ids)
+
+    def to_json(self):
+        return json.dumps({"chars": self.chars})
+
+    @classmethod
+    def from_json(cls, text):
+        return cls(json.loads(text)["chars"])

@@ -12,7 +12,6 @@ mean negative log-likelihood of every next character of the validation text
 state carried from one chunk to the next.
 """
 
-import json
 import math
 from dataclasses import dataclass
 
@@ -23,35 +22,8 @@ import tensorflow as tf
 from training.data import load_shakespeare
 from training.tasks import pipeline
 from training.tbptt import TruncatedBPTT
+from zoo.text import CharVocabulary as Vocabulary
 from zoo.topologies import many_to_many_synced, one_to_one
-
-
-class Vocabulary:
-    """Characters <-> ids; id 0 is the unknown character."""
-
-    def __init__(self, chars):
-        self.chars = list(chars)
-        self.index = {c: i + 1 for i, c in enumerate(self.chars)}
-
-    @classmethod
-    def from_text(cls, text):
-        return cls(sorted(set(text)))
-
-    def __len__(self):
-        return len(self.chars) + 1
-
-    def encode(self, text):
-        return np.fromiter((self.index.get(c, 0) for c in text), dtype="int32", count=len(text))
-
-    def decode(self, ids):
-        return "".join(self.chars[i - 1] if 0 < i <= len(self.chars) else "?" for i in ids)
-
-    def to_json(self):
-        return json.dumps({"chars": self.chars})
-
-    @classmethod
-    def from_json(cls, text):
-        return cls(json.loads(text)["chars"])
 
 
 @dataclass
@@ -82,10 +54,12 @@ def _compile(model, recipe):
                   loss="sparse_categorical_crossentropy")
 
 
+def load(data_dir=None, limit=None):
+    return pipeline.limited(load_shakespeare(data_dir=data_dir), limit)
+
+
 def prepare(recipe, data_dir=None, limit=None):
-    data = load_shakespeare(data_dir=data_dir)
-    if limit:
-        data = {k: v[:limit] for k, v in data.items()}
+    data = load(data_dir, limit)
     vocab = Vocabulary.from_text(data["train"])
     ids = {k: vocab.encode(v) for k, v in data.items()}
     name = recipe.name.replace("-", "_")
@@ -157,8 +131,6 @@ def evaluate_saved(model_path, recipe, data_dir=None, split=DEFAULT_SPLIT, limit
 
     vocab_file = companion(model_path, "vocabulary.json")
     vocabulary = Vocabulary.from_json(vocab_file.read_text())
-    data = load_shakespeare(data_dir=data_dir)
-    if limit:
-        data = {k: v[:limit] for k, v in data.items()}
+    data = load(data_dir, limit)
     return evaluate(keras.saving.load_model(model_path), data, vocabulary, split,
                     one_to_one_model=recipe.task == "bigram")

@@ -34,17 +34,12 @@ class Prepared:
 
 
 def make_vectorizer(recipe, texts):
-    vectorizer = keras.layers.TextVectorization(
-        max_tokens=recipe.vocab_size, output_sequence_length=recipe.sequence_length,
-        standardize=lower_and_strip_punctuation, name="vectorizer")
-    vectorizer.adapt(np.array(texts, dtype=object), batch_size=1024)
-    return vectorizer
+    return pipeline.text_vectorizer(texts, recipe.vocab_size, recipe.sequence_length,
+                                    lower_and_strip_punctuation, "vectorizer")
 
 
-def vectorize(vectorizer, texts, batch_size=2048):
-    out = [np.asarray(vectorizer(np.array(texts[i:i + batch_size], dtype=object)))
-           for i in range(0, len(texts), batch_size)]
-    return np.concatenate(out).astype("int32")
+def load(data_dir=None, limit=None):
+    return pipeline.limited(load_imdb(data_dir=data_dir), limit)
 
 
 def build_model(recipe):
@@ -59,11 +54,9 @@ def build_model(recipe):
 
 
 def prepare(recipe, data_dir=None, limit=None):
-    data = load_imdb(data_dir=data_dir)
-    if limit:
-        data = {k: (t[:limit], y[:limit]) for k, (t, y) in data.items()}
+    data = load(data_dir, limit)
     vectorizer = make_vectorizer(recipe, data["train"][0])
-    ids = {k: vectorize(vectorizer, t) for k, (t, _) in data.items() if k != "test"}
+    ids = {k: pipeline.vectorize(vectorizer, t) for k, (t, _) in data.items() if k != "test"}
     labels = {k: np.asarray(y, "float32") for k, (_, y) in data.items()}
 
     def train(epoch):
@@ -91,7 +84,5 @@ DEFAULT_SPLIT = "test"
 
 
 def evaluate_saved(model_path, recipe, data_dir=None, split=DEFAULT_SPLIT, limit=None):
-    data = load_imdb(data_dir=data_dir)
-    if limit:
-        data = {k: (t[:limit], y[:limit]) for k, (t, y) in data.items()}
+    data = load(data_dir, limit)
     return evaluate(keras.saving.load_model(model_path), data, split)

@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass
 
 import keras
-import numpy as np
 
 from training.data import load_multi30k, load_pairs
 from training.tasks import pipeline
@@ -23,13 +22,15 @@ from zoo.topologies import encoder_decoder
 START, END = translation.START, translation.END
 
 
-def load(dataset, data_dir):
+def load(dataset, data_dir=None, limit=None):
     if dataset in ("spa-eng", "fra-eng"):
-        return load_pairs(dataset.split("-")[0], data_dir=data_dir)
-    if dataset.startswith("multi30k-"):
+        data = load_pairs(dataset.split("-")[0], data_dir=data_dir)
+    elif dataset.startswith("multi30k-"):
         _, src, tgt = dataset.split("-")
-        return load_multi30k(src, tgt, data_dir=data_dir)
-    raise ValueError(f"Unknown translation dataset {dataset!r}.")
+        data = load_multi30k(src, tgt, data_dir=data_dir)
+    else:
+        raise ValueError(f"Unknown translation dataset {dataset!r}.")
+    return pipeline.limited(data, limit)
 
 
 @dataclass
@@ -53,30 +54,19 @@ class Prepared:
 
 
 def make_vectorizer(texts, recipe, length, name):
-    vectorizer = keras.layers.TextVectorization(
-        max_tokens=recipe.vocab_size, output_sequence_length=length,
-        standardize=split_punctuation, name=name)
-    vectorizer.adapt(np.array(texts, dtype=object), batch_size=1024)
-    return vectorizer
-
-
-def encode(vectorizer, texts, batch_size=4096):
-    return np.concatenate([np.asarray(vectorizer(np.array(texts[i:i + batch_size], dtype=object)))
-                           for i in range(0, len(texts), batch_size)]).astype("int32")
+    return pipeline.text_vectorizer(texts, recipe.vocab_size, length, split_punctuation, name)
 
 
 def prepare(recipe, data_dir=None, limit=None):
-    data = load(recipe.dataset, data_dir)
-    if limit:
-        data = {k: v[:limit] for k, v in data.items()}
+    data = load(recipe.dataset, data_dir, limit)
     T = recipe.sequence_length
     src_vec = make_vectorizer([s for s, _ in data["train"]], recipe, T, "source_vectorizer")
     tgt_vec = make_vectorizer([f"{START} {t} {END}" for _, t in data["train"]], recipe, T + 1,
                               "target_vectorizer")
 
     def arrays(split):
-        src = encode(src_vec, [s for s, _ in data[split]])
-        tgt = encode(tgt_vec, [f"{START} {t} {END}" for _, t in data[split]])
+        src = pipeline.vectorize(src_vec, [s for s, _ in data[split]])
+        tgt = pipeline.vectorize(tgt_vec, [f"{START} {t} {END}" for _, t in data[split]])
         return (src, tgt[:, :-1]), tgt[:, 1:]
 
     train_arrays, val_arrays = arrays("train"), arrays("validation")
@@ -116,8 +106,6 @@ def evaluate_saved(model_path, recipe, data_dir=None, split=DEFAULT_SPLIT, limit
     from training.tasks import companion
 
     vocab_file = companion(model_path, "target_vocabulary.json")
-    data = load(recipe.dataset, data_dir)
-    if limit:
-        data = {k: v[:limit] for k, v in data.items()}
+    data = load(recipe.dataset, data_dir, limit)
     return evaluate(keras.saving.load_model(model_path), data, json.loads(vocab_file.read_text()),
                     split, max_length=recipe.sequence_length + 1)
