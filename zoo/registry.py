@@ -35,6 +35,15 @@ def card(name):
     return json.loads(path.read_text())
 
 
+def best_model(interface):
+    """The shipped entry of an interface ("classifier", "generator" or
+    "translator") with the best headline metric of its card, or ``None``."""
+    score = {"classifier": lambda m: m["accuracy"], "generator": lambda m: -m["loss_nats_per_char"],
+             "translator": lambda m: m["bleu"]}[interface]
+    names = [n for n in list_models() if card(n)["interface"] == interface]
+    return max(names, key=lambda n: score(card(n)["metrics"]), default=None)
+
+
 def sha256(path):
     digest = hashlib.sha256()
     with open(path, "rb") as f:

@@ -1,0 +1,64 @@
+"""The service's limits, read once from environment variables at start-up.
+
+Every limit is configurable (``zoo serve`` sets these from its options)::
+
+    ZOO_SERVE_MAX_BODY_BYTES   request body size               (default 1 MiB)   -> 413
+    ZOO_SERVE_MAX_TEXTS        texts per /classify, /translate  (default 64)      -> 400
+    ZOO_SERVE_MAX_TEXT_CHARS   characters per text or prompt   (default 5000)    -> 400
+    ZOO_SERVE_MAX_LENGTH       characters per /generate         (default 2000)    -> 400
+    ZOO_SERVE_MAX_TEMPERATURE  sampling temperature, 0 to this  (default 5.0)     -> 400
+    ZOO_SERVE_MAX_BEAM_SIZE    beam width for /translate        (default 8)       -> 400
+    ZOO_SERVE_BATCHING         adaptive batching of /classify   (default 1: on)
+    ZOO_SERVE_MAX_BATCH_SIZE   texts per batched model call     (default 256)
+    ZOO_SERVE_WORKERS          server processes                 (default 1)
+    ZOO_SERVE_THREADS          threads running models per worker (default 4)
+
+Texts longer than the limit are rejected, not truncated: a cut review could
+flip its label without the client knowing. (Within the limit, a classifier
+reads at most its recipe's sequence length in words, as in training.)
+"""
+
+import dataclasses
+import os
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    max_body_bytes: int = 1 << 20
+    max_texts: int = 64
+    max_text_chars: int = 5000
+    max_length: int = 2000
+    max_temperature: float = 5.0
+    max_beam_size: int = 8
+    batching: bool = True
+    max_batch_size: int = 256
+    workers: int = 1
+    threads: int = 4
+
+    @classmethod
+    def from_env(cls, environ=os.environ):
+        """The limits with every ``ZOO_SERVE_<FIELD>`` variable applied; a bad value
+        fails with the variable's name."""
+        values = {}
+        for field in dataclasses.fields(cls):
+            variable = "ZOO_SERVE_" + field.name.upper()
+            if variable not in environ:
+                continue
+            raw = environ[variable]
+            try:
+                if field.type is bool:
+                    value = {"1": True, "true": True, "on": True, "0": False, "false": False,
+                             "off": False}[raw.strip().lower()]
+                else:
+                    value = field.type(raw)
+            except (KeyError, ValueError):
+                raise ValueError(f"{variable}={raw!r} is not a valid {field.type.__name__}") from None
+            if field.type is not bool and value <= 0:
+                raise ValueError(f"{variable}={raw!r} must be positive")
+            values[field.name] = value
+        return cls(**values)
+
+    def environ(self):
+        """These limits as ``ZOO_SERVE_*`` variables (for a server subprocess)."""
+        return {"ZOO_SERVE_" + k.upper(): str(int(v) if isinstance(v, bool) else v)
+                for k, v in dataclasses.asdict(self).items()}
