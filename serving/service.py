@@ -35,8 +35,8 @@ class RnnZoo:
     """Sentiment, Shakespeare and English-to-Spanish recurrent models of the zoo."""
 
     def __init__(self):
-        self.models = {name: zoo.load(name) for name in zoo.list_models()}
-        for name, model in self.models.items():  # trace every graph before /readyz says yes
+        self.loaded = {name: zoo.load(name) for name in zoo.list_models()}
+        for name, model in self.loaded.items():  # trace every graph before /readyz says yes
             interface = zoo.card(name)["interface"]
             if interface == "classifier":
                 model.predict(REVIEWS)
@@ -61,7 +61,7 @@ class RnnZoo:
         return ClassifyResponse(results=[classification(p) for p in probabilities])
 
     def _classify(self, model, texts):
-        return self.models[model].predict(texts).tolist()
+        return self.loaded[model].predict(texts).tolist()
 
     @bentoml.api(route="/generate")
     def generate(
@@ -73,7 +73,7 @@ class RnnZoo:
         model: Generator = Field(DEFAULT_GENERATOR, examples=[DEFAULT_GENERATOR]),
     ) -> GenerateResponse:
         """Continues a prompt character by character, carrying the recurrent state."""
-        return GenerateResponse(text=self.models[model].generate(prompt, length, temperature, seed))
+        return GenerateResponse(text=self.loaded[model].generate(prompt, length, temperature, seed))
 
     @bentoml.api(route="/translate")
     def translate(
@@ -83,15 +83,17 @@ class RnnZoo:
         model: Translator = Field(DEFAULT_TRANSLATOR, examples=[DEFAULT_TRANSLATOR]),
     ) -> TranslateResponse:
         """English to Spanish."""
-        return TranslateResponse(translations=self.models[model].translate(texts, beam_size=beam_size))
+        if model is None:
+            raise bentoml.exceptions.NotFound("no translator is shipped with this installation")
+        return TranslateResponse(translations=self.loaded[model].translate(texts, beam_size=beam_size))
 
     @bentoml.api(route="/models")
-    def models_(self) -> ModelsResponse:
+    def models(self) -> ModelsResponse:
         """The model cards of the zoo and the default model of each task."""
         return ModelsResponse(
             defaults={"classify": DEFAULT_CLASSIFIER, "generate": DEFAULT_GENERATOR,
                       "translate": DEFAULT_TRANSLATOR},
-            models=[zoo.card(name) for name in self.models])
+            models=[zoo.card(name) for name in self.loaded])
 
 
 RnnZoo.add_asgi_middleware(BodySizeLimit, max_bytes=LIMITS.max_body_bytes)

@@ -142,6 +142,9 @@ def build_parser():
     training_cli.add_train(commands)
     training_cli.add_evaluate(commands)
     training_cli.add_export(commands)
+    from serving import cli as serving_cli
+
+    serving_cli.add_serve(commands)
     return parser
 
 

@@ -1,0 +1,55 @@
+"""``zoo serve``: a thin wrapper over ``bentoml serve serving.service:RnnZoo``
+that turns its options into the service's ``ZOO_SERVE_*`` limits."""
+
+import dataclasses
+import os
+import sys
+
+from serving.limits import Limits
+
+SERVICE = "serving.service:RnnZoo"
+LIMIT_OPTIONS = {
+    "max_body_bytes": "largest request body, else 413",
+    "max_texts": "most texts in one /classify or /translate request",
+    "max_text_chars": "longest text or prompt in characters (longer ones are rejected)",
+    "max_length": "most characters one /generate may produce",
+    "max_temperature": "highest sampling temperature",
+    "max_beam_size": "widest beam for /translate",
+    "max_batch_size": "most texts in one batched /classify model call",
+}
+
+
+def add_serve(commands):
+    p = commands.add_parser(
+        "serve", help="serve the pretrained zoo over HTTP (BentoML)",
+        description="Starts the HTTP service (" + SERVICE + ") on the shipped models: POST /classify, "
+        "/generate, /translate, /models; GET /readyz, /metrics, /docs.json. Every limit can also "
+        "be set with its ZOO_SERVE_* environment variable (see serving/limits.py).")
+    defaults = Limits.from_env()
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; "
+                   "0.0.0.0 for every interface)")
+    p.add_argument("-p", "--port", type=int, default=3000, help="port (default 3000)")
+    p.add_argument("--workers", type=int, default=defaults.workers,
+                   help=f"server processes, each with every model (default {defaults.workers})")
+    p.add_argument("--threads", type=int, default=defaults.threads,
+                   help=f"threads running models in each worker (default {defaults.threads})")
+    p.add_argument("--no-batching", dest="batching", action="store_false", default=defaults.batching,
+                   help="one model call per /classify request (adaptive batching is on by default)")
+    for field, what in LIMIT_OPTIONS.items():
+        value = getattr(defaults, field)
+        p.add_argument("--" + field.replace("_", "-"), type=type(value), default=value, metavar="N",
+                       help=f"{what} (default {value}; ZOO_SERVE_{field.upper()})")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    """Replaces this process with ``bentoml serve`` (signals go straight to it)."""
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(Limits)}
+    bad = [name for name, value in values.items() if not isinstance(value, bool) and value <= 0]
+    if bad or not 0 < args.port < 65536:
+        raise ValueError(f"--{(bad or ['port'])[0].replace('_', '-')} must be positive"
+                         + ("" if bad else " and below 65536"))
+    env = {**os.environ, **Limits(**values).environ(), "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+    argv = [sys.executable, "-m", "bentoml", "serve", SERVICE, "--host", args.host, "--port", str(args.port)]
+    print(f"Serving the zoo on http://{args.host}:{args.port} (ready when /readyz answers 200)", flush=True)
+    os.execve(sys.executable, argv, env)

@@ -1,0 +1,238 @@
+"""The HTTP service, tested against a real server: ``bentoml serve`` in a
+subprocess on a free loopback port, with small limits so that every refusal
+is cheap to provoke. All tests of this file run in one xdist worker, in order
+(the last one stops the server with SIGTERM)."""
+
+import concurrent.futures
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+import zoo
+
+pytestmark = pytest.mark.xdist_group("server")
+
+LIMITS = {"ZOO_SERVE_MAX_BODY_BYTES": "20000", "ZOO_SERVE_MAX_TEXTS": "8",
+          "ZOO_SERVE_MAX_TEXT_CHARS": "1000", "ZOO_SERVE_MAX_LENGTH": "400",
+          "ZOO_SERVE_MAX_TEMPERATURE": "3", "ZOO_SERVE_MAX_BEAM_SIZE": "3"}
+HAS_TRANSLATOR = any(zoo.card(n)["interface"] == "translator" for n in zoo.list_models())
+BEST_IMDB = max((n for n in zoo.list_models() if zoo.card(n)["interface"] == "classifier"),
+                key=lambda n: zoo.card(n)["metrics"]["accuracy"])
+
+
+class Server:
+    def __init__(self, log_path):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(log_path, "w")
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bentoml", "serve", "serving.service:RnnZoo",
+             "--host", "127.0.0.1", "--port", str(self.port)],
+            env={**os.environ, **LIMITS, "TF_CPP_MIN_LOG_LEVEL": "2"},
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self, timeout=240):
+        while time.monotonic() - self.started < timeout:
+            assert self.process.poll() is None, f"server exited: {self.tail()}"
+            try:
+                if urllib.request.urlopen(self.url + "/readyz", timeout=2).status == 200:
+                    return time.monotonic() - self.started
+            except OSError:
+                time.sleep(0.5)
+        raise AssertionError(f"not ready after {timeout} s: {self.tail()}")
+
+    def tail(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()[-3000:]
+
+    def post(self, route, body, headers=None):
+        """(status, parsed JSON) of a raw POST; ``body`` is bytes or a JSON value."""
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        try:
+            connection.request("POST", route, data, {"content-type": "application/json", **(headers or {})})
+            response = connection.getresponse()
+            return response.status, json.loads(response.read() or b"null")
+        finally:
+            connection.close()
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    server = Server(tmp_path_factory.mktemp("server") / "server.log")
+    server.ready_after = server.wait_ready()
+    yield server
+    server.stop()
+
+
+def test_ready_with_health_endpoints_and_metrics(server):
+    print(f"cold start to ready: {server.ready_after:.1f} s")
+    for route in ("/healthz", "/livez", "/readyz", "/metrics"):
+        assert urllib.request.urlopen(server.url + route).status == 200
+    server.post("/classify", {"texts": ["fine"]})
+    metrics = urllib.request.urlopen(server.url + "/metrics").read().decode()
+    assert "bentoml_service_request_total" in metrics and "classify_batch_size_count" in metrics
+
+
+def test_openapi_document_has_every_endpoint_with_examples(server):
+    spec = json.load(urllib.request.urlopen(server.url + "/docs.json"))
+    for route in ("/classify", "/generate", "/translate", "/models"):
+        assert route in spec["paths"], route
+    text = json.dumps(spec)
+    assert '"tensor"' not in text
+    assert "a wonderful, moving film" in text and "ROMEO:" in text and "Where is the station?" in text
+
+
+def test_classify_raw_http(server):
+    status, body = server.post("/classify", {"texts": ["a wonderful, moving film", "dull and far too long"]})
+    assert status == 200
+    labels = [r["label"] for r in body["results"]]
+    assert labels == ["positive", "negative"]
+    assert all(0.5 <= r["score"] <= 1 for r in body["results"])
+    expected = zoo.load(BEST_IMDB).predict(["a wonderful, moving film"])[0]
+    assert body["results"][0]["score"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_every_endpoint_with_bentoml_client(server):
+    import bentoml
+
+    with bentoml.SyncHTTPClient(server.url) as client:
+        results = client.classify(texts=["a wonderful film"], model="imdb-gru")["results"]
+        assert results[0]["label"] in ("positive", "negative")
+        one = client.generate(prompt="ROMEO:", length=60, temperature=0.8, seed=7)["text"]
+        two = client.generate(prompt="ROMEO:", length=60, temperature=0.8, seed=7)["text"]
+        assert one == two and one.startswith("ROMEO:") and len(one) == 66
+        greedy = client.generate(prompt="The ", length=20, temperature=0, model="shakespeare-bigram")
+        assert len(greedy["text"]) == 24
+        cards = client.models()
+        assert {c["name"] for c in cards["models"]} == set(zoo.list_models())
+        assert cards["defaults"]["classify"] == BEST_IMDB
+        if HAS_TRANSLATOR:
+            out = client.translate(texts=["I love you.", "Where is the station?"], beam_size=2)
+            assert len(out["translations"]) == 2 and all(out["translations"])
+
+
+def test_translate_raw_http(server):
+    status, body = server.post("/translate", {"texts": ["Hello."]})
+    if HAS_TRANSLATOR:
+        assert status == 200 and len(body["translations"]) == 1
+    else:
+        assert status == 404 and "translator" in json.dumps(body)
+
+
+BAD = {
+    "too many texts": ("/classify", {"texts": ["a"] * 9}, "texts", "at most 8"),
+    "text too long": ("/classify", {"texts": ["a" * 1001]}, "texts", "1000"),
+    "empty list": ("/classify", {"texts": []}, "texts", "at least 1"),
+    "empty text": ("/classify", {"texts": [""]}, "texts", "at least 1"),
+    "texts not a list": ("/classify", {"texts": "a film"}, "texts", "list"),
+    "text not a string": ("/classify", {"texts": [3]}, "texts", "string"),
+    "missing texts": ("/classify", {"model": "imdb-gru"}, "texts", "required"),
+    "unknown classifier": ("/classify", {"texts": ["a"], "model": "gpt"}, "model", "imdb-gru"),
+    "length too big": ("/generate", {"prompt": "A", "length": 401}, "length", "400"),
+    "negative length": ("/generate", {"prompt": "A", "length": -1}, "length", "0"),
+    "length not an int": ("/generate", {"prompt": "A", "length": 2.5}, "length", "integer"),
+    "temperature too high": ("/generate", {"prompt": "A", "temperature": 3.5}, "temperature", "3"),
+    "temperature a word": ("/generate", {"prompt": "A", "temperature": "hot"}, "temperature", "number"),
+    "empty prompt": ("/generate", {"prompt": ""}, "prompt", "at least 1"),
+    "unknown generator": ("/generate", {"prompt": "A", "model": "imdb-gru"}, "model", "shakespeare-char"),
+    "beam too wide": ("/translate", {"texts": ["Hi."], "beam_size": 4}, "beam_size", "3"),
+    "beam zero": ("/translate", {"texts": ["Hi."], "beam_size": 0}, "beam_size", "1"),
+    "invalid UTF-8": ("/classify", b'{"texts": ["\xff\xfe broken"]}', "", "Invalid JSON"),
+    "not JSON": ("/classify", b"texts=a film", "", "Invalid JSON"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input_is_a_4xx_naming_the_field_and_limit(server, case):
+    route, body, field, limit = BAD[case]
+    status, answer = server.post(route, body)
+    assert 400 <= status < 500, (status, answer)
+    text = json.dumps(answer)
+    assert limit in text, text
+    if field:
+        assert any(field in detail["loc"] for detail in answer["detail"]), text
+
+
+def test_body_over_the_limit_is_413_declared_or_chunked(server):
+    big = json.dumps({"texts": ["x" * 900] * 30}).encode()
+    status, answer = server.post("/classify", big)
+    assert status == 413 and answer["field"] == "body" and answer["limit"] == 20000
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    connection.putrequest("POST", "/classify")
+    connection.putheader("content-type", "application/json")
+    connection.putheader("transfer-encoding", "chunked")
+    connection.endheaders()
+    for i in range(0, len(big), 4096):
+        chunk = big[i:i + 4096]
+        try:
+            connection.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except OSError:  # the server answered and closed before the end
+            break
+    else:
+        connection.send(b"0\r\n\r\n")
+    response = connection.getresponse()
+    assert response.status == 413 and json.loads(response.read())["limit"] == 20000
+    connection.close()
+
+
+def test_still_serving_after_bad_input(server):
+    for body in (b"\xff", b"{", {"texts": [None]}, {"texts": ["a"] * 100}):
+        assert 400 <= server.post("/classify", body)[0] < 500
+    assert server.post("/classify", {"texts": ["good"]})[0] == 200
+    assert "Traceback" not in json.dumps(server.post("/generate", {"prompt": 5})[1])
+
+
+def test_200_concurrent_classify_requests_equal_unbatched_results(server):
+    words = ["wonderful", "awful", "moving", "boring", "brilliant", "dull", "funny", "slow"]
+    texts = [f"a {words[i % 8]} and {words[(i * 3 + 1) % 8]} film, take {i % 25}" for i in range(200)]
+    unbatched = {t: server.post("/classify", {"texts": [t]})[1]["results"][0] for t in set(texts)}
+
+    def classify(text):
+        return server.post("/classify", {"texts": [text]})
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(classify, texts))
+    assert all(status == 200 for status, _ in answers)
+    for text, (_, body) in zip(texts, answers):
+        assert body["results"][0]["label"] == unbatched[text]["label"]
+        assert body["results"][0]["score"] == pytest.approx(unbatched[text]["score"], abs=1e-6)
+    metrics = urllib.request.urlopen(server.url + "/metrics").read().decode()
+    sizes = {line.split()[0]: float(line.split()[1]) for line in metrics.splitlines()
+             if line.startswith("classify_batch_size_")}
+    assert sizes["classify_batch_size_sum"] > sizes["classify_batch_size_count"]  # batches formed
+
+
+def test_sigterm_shuts_down_cleanly_answering_requests_in_flight(server):
+    def generate(seed):
+        return server.post("/generate", {"prompt": "KING:", "length": 400, "seed": seed})
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        in_flight = [pool.submit(generate, seed) for seed in range(4)]
+        time.sleep(1.0)
+        os.kill(server.process.pid, signal.SIGTERM)
+        answers = [f.result(timeout=120) for f in in_flight]
+    assert [status for status, _ in answers] == [200] * 4
+    assert all(len(body["text"]) == 405 for _, body in answers)
+    assert server.process.wait(timeout=60) == 0, server.tail()
+    with pytest.raises(OSError):
+        urllib.request.urlopen(server.url + "/readyz", timeout=2)
