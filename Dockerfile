@@ -1,5 +1,6 @@
-# rnn-zoo: the package and its command line, run as a non-root user.
-# The serving issue adds the BentoML service as the default command.
+# rnn-zoo: the HTTP service over the pretrained zoo, run as a non-root user.
+#   docker build -t rnn-zoo . && docker run -p 3000:3000 rnn-zoo
+#   curl -s localhost:3000/classify -H 'content-type: application/json' -d '{"texts":["a wonderful film"]}'
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -17,6 +18,8 @@ COPY serving ./serving
 RUN pip install --no-cache-dir .
 
 USER 10001
-HEALTHCHECK --interval=30s --timeout=10s --start-period=30s CMD ["zoo", "--help"]
+EXPOSE 3000
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:3000/readyz', timeout=4)"]
 ENTRYPOINT ["zoo"]
-CMD ["--help"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "3000"]

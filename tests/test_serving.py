@@ -1,5 +1,5 @@
-"""The HTTP service, tested against a real server: ``bentoml serve`` in a
-subprocess on a free loopback port, with small limits so that every refusal
+"""The HTTP service, tested against a real server: ``zoo serve`` (which
+becomes ``bentoml serve``) in a subprocess on a free loopback port, with small limits so that every refusal
 is cheap to provoke. All tests of this file run in one xdist worker, in order
 (the last one stops the server with SIGTERM)."""
 
@@ -20,9 +20,8 @@ import zoo
 
 pytestmark = pytest.mark.xdist_group("server")
 
-LIMITS = {"ZOO_SERVE_MAX_BODY_BYTES": "20000", "ZOO_SERVE_MAX_TEXTS": "8",
-          "ZOO_SERVE_MAX_TEXT_CHARS": "1000", "ZOO_SERVE_MAX_LENGTH": "400",
-          "ZOO_SERVE_MAX_TEMPERATURE": "3", "ZOO_SERVE_MAX_BEAM_SIZE": "3"}
+LIMITS = ["--max-body-bytes", "20000", "--max-texts", "8", "--max-text-chars", "1000",
+          "--max-length", "400", "--max-temperature", "3", "--max-beam-size", "3"]
 HAS_TRANSLATOR = any(zoo.card(n)["interface"] == "translator" for n in zoo.list_models())
 BEST_IMDB = max((n for n in zoo.list_models() if zoo.card(n)["interface"] == "classifier"),
                 key=lambda n: zoo.card(n)["metrics"]["accuracy"])
@@ -37,9 +36,8 @@ class Server:
         self.log = open(log_path, "w")
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bentoml", "serve", "serving.service:RnnZoo",
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            env={**os.environ, **LIMITS, "TF_CPP_MIN_LOG_LEVEL": "2"},
+            [sys.executable, "-m", "zoo", "serve", "--host", "127.0.0.1", "--port", str(self.port), *LIMITS],
+            env={k: v for k, v in os.environ.items() if not k.startswith("ZOO_SERVE_")},
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, timeout=240):
