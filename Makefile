@@ -1,14 +1,16 @@
-# Two commands: `make demo` (the main job until serving lands) and `make test`.
-# Both create .venv and install the package into it on first use.
+# Three commands: `make serve` (the HTTP service), `make demo` and `make test`.
+# All create .venv and install the package into it on first use.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+HOST ?= 127.0.0.1
+PORT ?= 3000
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup demo test clean
+.PHONY: setup serve demo test clean
 
 setup: $(STAMP)
 
@@ -17,6 +19,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/zoo serve --host $(HOST) --port $(PORT)
 
 demo: $(STAMP)
 	$(BIN)/zoo list

@@ -1,0 +1,201 @@
+"""Load benchmark of the HTTP service (not a test): prints a table.
+
+    python benchmarks/serve_load.py [--seconds 15] [--model imdb-bilstm]
+
+In one run, on this machine: the in-process batched ``predict`` throughput of
+the model (the limit), then a server started with ``zoo serve`` (adaptive
+batching on) and one with ``--no-batching``, each loaded by 1, 8 and 32
+clients sending one review per ``/classify`` request on keep-alive
+connections; throughput, p50/p99 latency and ratios to the limit and to the
+unbatched server; ``/generate`` characters per second; server cold start to
+ready and peak RSS (the server's process tree). Nothing else should run on
+the machine meanwhile.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import psutil
+
+WORDS = ("the film was a wonderful moving story with brilliant acting but the plot felt slow and dull in "
+         "places though the ending was funny and the music great I would watch it again").split()
+
+
+def reviews(n, words=120, seed=0):
+    """``n`` different reviews of ``words`` words (the classifier pads or cuts every
+    text to its recipe's length, so the cost per text does not depend on the words)."""
+    import random
+
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(WORDS) for _ in range(words)) for _ in range(n)]
+
+
+def in_process_limit(model_name, texts, seconds):
+    import zoo
+
+    model = zoo.load(model_name)
+    best = 0.0
+    for batch in (32, 64, 128, 256):
+        model.predict(texts[:batch])  # warm
+        done, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds / 4:
+            model.predict(texts[done % len(texts):][:batch] or texts[:batch])
+            done += batch
+        rate = done / (time.perf_counter() - start)
+        print(f"  in-process predict, batch {batch:>3}: {rate:7.1f} texts/s", flush=True)
+        best = max(best, rate)
+    return best
+
+
+class Server:
+    def __init__(self, port, *options):
+        self.port = port
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "zoo", "serve", "--port", str(port), *options],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.peak_rss = 0
+        while True:
+            self.sample_rss()
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1)
+                break
+            except OSError:
+                if self.process.poll() is not None:
+                    sys.exit("the server exited before it was ready")
+                time.sleep(0.2)
+        self.cold_start = time.perf_counter() - self.started
+        self._watch = threading.Thread(target=self._watch_rss, daemon=True)
+        self._watch.start()
+
+    def sample_rss(self):
+        try:
+            root = psutil.Process(self.process.pid)
+            rss = sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+            self.peak_rss = max(self.peak_rss, rss)
+        except psutil.Error:
+            pass
+
+    def _watch_rss(self):
+        while self.process.poll() is None:
+            self.sample_rss()
+            time.sleep(0.2)
+
+    def stop(self):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=60)
+
+
+def post(connection, route, payload):
+    body = json.dumps(payload).encode()
+    connection.request("POST", route, body, {"content-type": "application/json"})
+    response = connection.getresponse()
+    data = response.read()
+    if response.status != 200:
+        raise RuntimeError(f"{route}: {response.status} {data[:200]!r}")
+    return json.loads(data)
+
+
+def load(port, texts, clients, seconds, model):
+    """``clients`` threads, each sending one text per request for ``seconds``."""
+    latencies, errors = [], []
+    stop = time.perf_counter() + seconds
+
+    def client(index):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        i = index
+        try:
+            while time.perf_counter() < stop:
+                start = time.perf_counter()
+                post(connection, "/classify", {"texts": [texts[i % len(texts)]], "model": model})
+                latencies.append(time.perf_counter() - start)
+                i += clients
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        print(f"  {len(errors)} client errors, first: {errors[0]}")
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
+    return {"rps": len(latencies) / elapsed, "p50": q[49] * 1e3, "p99": q[98] * 1e3, "n": len(latencies)}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=15, help="seconds of load per row (default 15)")
+    parser.add_argument("--model", default=None, help="classifier (default: the best IMDB entry)")
+    parser.add_argument("--clients", default="1,8,32", help="concurrent clients (default 1,8,32)")
+    args = parser.parse_args()
+    from zoo import registry
+
+    model = args.model or registry.best_model("classifier")
+    clients = [int(c) for c in args.clients.split(",")]
+    texts = reviews(512)
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+          f"model {model}; {args.seconds:g} s per row", flush=True)
+    limit = in_process_limit(model, texts, args.seconds)
+
+    rows, servers = {}, {}
+    for mode, options in (("batched", []), ("unbatched", ["--no-batching"])):
+        server = Server(free_port(), *options)
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+        post(connection, "/classify", {"texts": texts[:2], "model": model})
+        for c in clients:
+            rows[mode, c] = load(server.port, texts, c, args.seconds, model)
+            r = rows[mode, c]
+            print(f"  {mode:>9}, {c:>2} clients: {r['rps']:7.1f} req/s, p50 {r['p50']:6.0f} ms, "
+                  f"p99 {r['p99']:6.0f} ms ({r['n']} requests)", flush=True)
+        if mode == "batched":
+            speeds = []
+            for seed in range(3):
+                start = time.perf_counter()
+                out = post(connection, "/generate", {"prompt": "ROMEO:", "length": 500, "seed": seed})
+                speeds.append((len(out["text"]) - 6) / (time.perf_counter() - start))
+            generate_cps = statistics.median(speeds)
+        connection.close()
+        server.stop()
+        servers[mode] = server
+
+    print()
+    print(f"in-process limit ({model}, best batch): {limit:.1f} texts/s")
+    print("| clients | batched req/s | p50 ms | p99 ms | unbatched req/s | p50 ms | p99 ms "
+          "| batched / limit | batched / unbatched |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for c in clients:
+        b, u = rows["batched", c], rows["unbatched", c]
+        print(f"| {c} | {b['rps']:.1f} | {b['p50']:.0f} | {b['p99']:.0f} | {u['rps']:.1f} | {u['p50']:.0f} "
+              f"| {u['p99']:.0f} | {b['rps'] / limit:.2f} | {b['rps'] / u['rps']:.1f}x |")
+    print(f"/generate (shakespeare-char, 500 characters, 1 client): {generate_cps:.0f} characters/s")
+    for mode, server in servers.items():
+        print(f"server ({mode}): cold start to ready {server.cold_start:.1f} s, "
+              f"peak RSS {server.peak_rss / 2**30:.2f} GiB")
+
+
+if __name__ == "__main__":
+    main()
