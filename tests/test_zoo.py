@@ -67,6 +67,19 @@ def test_classifier_reads_raw_strings(zoo_dir):
         model.predict([])
 
 
+def test_classifier_reads_each_batch_only_to_its_longest_text(zoo_dir):
+    """predict trims the padding after the batch's longest text; the result is
+    the whole saved network's (padded to the recipe's length) to float32 rounding."""
+    import numpy as np
+    import tensorflow as tf
+
+    model = registry.load("imdb-lstm")
+    texts = ["", "great", "an awful boring plot " * 3, "wonderful film " * 40]  # up to 80 > 16 tokens
+    padded = np.asarray(model.network(tf.constant(texts)[:, None])).ravel()
+    np.testing.assert_allclose(model.predict(texts), padded, atol=1e-6)
+    np.testing.assert_allclose([model.predict([t])[0] for t in texts], padded, atol=1e-6)
+
+
 def test_generator_is_reproducible_with_a_seed(zoo_dir):
     model = registry.load("shakespeare-char")
     a = model.generate("First", 40, temperature=1.0, seed=3)

@@ -34,18 +34,38 @@ class TextClassifier(keras.Model):
         self.network = network
         # One graph for every batch size: no retracing per new batch (as
         # predict_on_batch does), and no eager per-step loop (seconds per call).
-        self._probabilities = tf.function(
-            lambda texts: self.network(texts, training=False),
-            input_signature=[tf.TensorSpec([None, 1], tf.string)])
+        self._probabilities = tf.function(self._trimmed if _split_classifier(network) else
+                                          (lambda texts: self.network(texts, training=False)),
+                                          input_signature=[tf.TensorSpec([None, 1], tf.string)])
 
     def call(self, texts):
         return self.network(texts)
+
+    def _trimmed(self, texts):
+        """The network, reading each batch only up to its longest text: the
+        vectorizer pads every text to the recipe's length, and the steps after
+        the last real token of every row are masked out anyway (same result, to
+        float32 rounding; a short review costs its own length, not 600 steps)."""
+        vectorizer, body = _split_classifier(self.network)
+        tokens = vectorizer(texts)
+        longest = tf.reduce_max(tf.reduce_sum(tf.cast(tokens != 0, "int32"), axis=1))
+        return body(tokens[:, :tf.maximum(longest, 1)], training=False)
 
     def predict(self, texts, batch_size=256, **kwargs):
         texts = _strings(texts)
         probs = [np.asarray(self._probabilities(tf.constant(texts[i:i + batch_size])[:, None]))
                  for i in range(0, len(texts), batch_size)]
         return np.concatenate(probs).reshape(-1)
+
+
+def _split_classifier(network):
+    """``(vectorizer, body)`` of a classifier built as text -> TextVectorization
+    -> a model over padded token ids (0 = padding), else ``None``."""
+    layers = network.layers
+    if (len(layers) == 3 and isinstance(layers[1], keras.layers.TextVectorization)
+            and isinstance(layers[2], keras.Model)):
+        return layers[1], layers[2]
+    return None
 
 
 class CharGenerator(keras.Model):
