@@ -49,7 +49,8 @@ def run(args):
     if bad or not 0 < args.port < 65536:
         raise ValueError(f"--{(bad or ['port'])[0].replace('_', '-')} must be positive"
                          + ("" if bad else " and below 65536"))
-    env = {**os.environ, **Limits(**values).environ(), "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+    env = {"TF_CPP_MIN_LOG_LEVEL": "2", "BENTOML_DO_NOT_TRACK": "True", **os.environ,
+           **Limits(**values).environ()}
     argv = [sys.executable, "-m", "bentoml", "serve", SERVICE, "--host", args.host, "--port", str(args.port)]
     print(f"Serving the zoo on http://{args.host}:{args.port} (ready when /readyz answers 200)", flush=True)
     os.execve(sys.executable, argv, env)
