@@ -98,6 +98,19 @@ def test_translator_greedy_and_beam(zoo_dir):
         model.translate(["x"], beam_size=0)
 
 
+def test_beam_search_of_a_batch_equals_each_text_alone_and_width_one_is_greedy(zoo_dir):
+    from zoo import translation
+
+    model = registry.load("spa-eng-translator")
+    texts = ["I see two cats 5.", "We have one book 9.", "Tom", "I see one book 9 and two cats 5."]
+    together = translation.beam(model.network, model.target_vocabulary, texts, 3, model.max_length)
+    alone = [translation.beam(model.network, model.target_vocabulary, [t], 3, model.max_length)[0]
+             for t in texts]
+    assert together == alone
+    assert translation.beam(model.network, model.target_vocabulary, texts, 1,
+                            model.max_length) == model.translate(texts)
+
+
 def test_corrupted_or_missing_file_and_unknown_name(zoo_dir, tmp_path, monkeypatch):
     copy = tmp_path / "zoo"
     shutil.copytree(zoo_dir, copy)

@@ -116,5 +116,4 @@ class Translator(keras.Model):
             raise ValueError("`beam_size` must be a positive integer.")
         if beam_size == 1:
             return translation.greedy(self.network, self.target_vocabulary, texts, self.max_length)
-        return [translation.beam(self.network, self.target_vocabulary, t, beam_size, self.max_length)
-                for t in texts]
+        return translation.beam(self.network, self.target_vocabulary, texts, beam_size, self.max_length)

@@ -55,26 +55,37 @@ def greedy(model, vocabulary, texts, max_length=21, batch_size=256):
     return results
 
 
-def beam(model, vocabulary, text, beam_size=4, max_length=21, length_penalty=0.6):
-    """Beam search for one sentence: keeps the ``beam_size`` best prefixes by
-    log-probability, normalized by ``((5 + n) / 6) ** length_penalty`` (Wu et al. 2016)."""
+def beam(model, vocabulary, texts, beam_size=4, max_length=21, length_penalty=0.6):
+    """Beam search: for each text, keeps the ``beam_size`` best prefixes by
+    log-probability; a prefix ending in ``[end]`` is finished. The best finished
+    one by log-probability normalized by ``((5 + n) / 6) ** length_penalty``
+    (Wu et al. 2016) wins. The live prefixes of all texts go through the model
+    together, one call per step."""
     start, end = vocabulary.index(START), vocabulary.index(END)
     next_probabilities = _next_probabilities(model)
-    beams, finished = [([start], 0.0)], []
-    src = tf.constant([[text]])
+    texts = list(texts)
+    live = [[([start], 0.0)] for _ in texts]
+    finished = [[] for _ in texts]
     for _ in range(max_length - 1):
-        prefixes = np.array([b[0] for b in beams], "int32")
-        probs = np.asarray(next_probabilities(tf.repeat(src, len(beams), 0), prefixes))[:, -1]
-        candidates = []
-        for (tokens, score), p in zip(beams, np.log(probs + 1e-12)):
-            for token in np.argsort(p)[-beam_size:]:
-                candidates.append((tokens + [int(token)], score + float(p[token])))
-        candidates.sort(key=lambda c: c[1], reverse=True)
-        beams = []
-        for tokens, score in candidates[:beam_size]:
-            (finished if tokens[-1] == end else beams).append((tokens, score))
-        if not beams:
+        rows = [(i, prefix) for i, beams in enumerate(live) for prefix in beams]
+        if not rows:
             break
-    finished += beams
-    best = max(finished, key=lambda c: c[1] / (((5 + len(c[0])) / 6) ** length_penalty))
-    return _words(best[0][1:], vocabulary, end)
+        src = tf.constant([[texts[i]] for i, _ in rows])
+        prefixes = np.array([tokens for _, (tokens, _) in rows], "int32")
+        log_probs = np.log(np.asarray(next_probabilities(src, prefixes))[:, -1] + 1e-12)
+        candidates = [[] for _ in texts]
+        for (i, (tokens, score)), p in zip(rows, log_probs):
+            for token in np.argsort(p)[-beam_size:]:
+                candidates[i].append((tokens + [int(token)], score + float(p[token])))
+        for i, options in enumerate(candidates):
+            if not options:
+                continue
+            options.sort(key=lambda c: c[1], reverse=True)
+            live[i] = []
+            for tokens, score in options[:beam_size]:
+                (finished[i] if tokens[-1] == end else live[i]).append((tokens, score))
+    results = []
+    for done, beams in zip(finished, live):
+        best = max(done + beams, key=lambda c: c[1] / (((5 + len(c[0])) / 6) ** length_penalty))
+        results.append(_words(best[0][1:], vocabulary, end))
+    return results
