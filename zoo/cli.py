@@ -42,7 +42,8 @@ def _headline(card):
     if "loss_nats_per_char" in m:
         return f"{m['loss_nats_per_char']:.3f} nats/char ({m['split']})"
     if "bleu" in m:
-        return f"BLEU {m['bleu']:.1f}, chrF {m['chrf']:.1f} ({m['split']})"
+        beam = "".join(f", beam {k[9:]}: BLEU {m[k]:.1f}" for k in m if k.startswith("bleu_beam"))
+        return f"BLEU {m['bleu']:.1f}, chrF {m['chrf']:.1f} greedy{beam} ({m['split']})"
     return ""
 
 
