@@ -6,13 +6,15 @@ In one run, on this machine: the in-process batched ``predict`` throughput of
 the model (the limit), then a server started with ``zoo serve`` (adaptive
 batching on) and one with ``--no-batching``, each loaded by 1, 8 and 32
 clients sending one review per ``/classify`` request on keep-alive
-connections; throughput, p50/p99 latency and ratios to the limit and to the
+connections (asyncio, one thread); throughput, p50/p99 latency and ratios to the limit and to the
 unbatched server; ``/generate`` characters per second; server cold start to
 ready and peak RSS (the server's process tree). Nothing else should run on
-the machine meanwhile.
+the machine meanwhile (``--pause PID`` stops a process, e.g. a training, for
+the run and resumes it after).
 """
 
 import argparse
+import asyncio
 import http.client
 import json
 import os
@@ -108,33 +110,40 @@ def post(connection, route, payload):
 
 
 def load(port, texts, clients, seconds, model):
-    """``clients`` threads, each sending one text per request for ``seconds``."""
+    """``clients`` concurrent clients (asyncio tasks on keep-alive connections, one
+    thread: the load generator takes as little CPU from the server as it can),
+    each sending one text per request for ``seconds``."""
+    import aiohttp
+
     latencies, errors = [], []
-    stop = time.perf_counter() + seconds
 
-    def client(index):
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    async def client(session, index, stop):
         i = index
-        try:
-            while time.perf_counter() < stop:
-                start = time.perf_counter()
-                post(connection, "/classify", {"texts": [texts[i % len(texts)]], "model": model})
-                latencies.append(time.perf_counter() - start)
-                i += clients
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        while time.perf_counter() < stop:
+            start = time.perf_counter()
+            try:
+                async with session.post(f"http://127.0.0.1:{port}/classify",
+                                        json={"texts": [texts[i % len(texts)]], "model": model}) as response:
+                    await response.read()
+                    if response.status != 200:
+                        raise RuntimeError(f"status {response.status}")
+            except Exception as error:  # reported below
+                errors.append(error)
+                return
+            latencies.append(time.perf_counter() - start)
+            i += clients
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    async def main():
+        connector = aiohttp.TCPConnector(limit=clients)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            stop = time.perf_counter() + seconds
+            await asyncio.gather(*(client(session, i, stop) for i in range(clients)))
+
     start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    asyncio.run(main())
     elapsed = time.perf_counter() - start
     if errors:
-        print(f"  {len(errors)} client errors, first: {errors[0]}")
+        print(f"  {len(errors)} client errors, first: {errors[0]!r}")
     latencies.sort()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
     return {"rps": len(latencies) / elapsed, "p50": q[49] * 1e3, "p99": q[98] * 1e3, "n": len(latencies)}
@@ -151,7 +160,19 @@ def main():
     parser.add_argument("--seconds", type=float, default=15, help="seconds of load per row (default 15)")
     parser.add_argument("--model", default=None, help="classifier (default: the best IMDB entry)")
     parser.add_argument("--clients", default="1,8,32", help="concurrent clients (default 1,8,32)")
+    parser.add_argument("--server-options", default="", help="more `zoo serve` options, e.g. '--no-access-log'")
+    parser.add_argument("--pause", type=int, metavar="PID", help="SIGSTOP this process during the run")
     args = parser.parse_args()
+    if args.pause:
+        os.kill(args.pause, signal.SIGSTOP)
+    try:
+        run(args)
+    finally:
+        if args.pause:
+            os.kill(args.pause, signal.SIGCONT)
+
+
+def run(args):
     from zoo import registry
 
     model = args.model or registry.best_model("classifier")
@@ -163,7 +184,7 @@ def main():
 
     rows, servers = {}, {}
     for mode, options in (("batched", []), ("unbatched", ["--no-batching"])):
-        server = Server(free_port(), *options)
+        server = Server(free_port(), *options, *args.server_options.split())
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
         post(connection, "/classify", {"texts": texts[:2], "model": model})
         for c in clients:
@@ -171,6 +192,8 @@ def main():
             r = rows[mode, c]
             print(f"  {mode:>9}, {c:>2} clients: {r['rps']:7.1f} req/s, p50 {r['p50']:6.0f} ms, "
                   f"p99 {r['p99']:6.0f} ms ({r['n']} requests)", flush=True)
+        connection.close()
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
         if mode == "batched":
             speeds = []
             for seed in range(3):

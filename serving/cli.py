@@ -35,6 +35,8 @@ def add_serve(commands):
                    help=f"threads running models in each worker (default {defaults.threads})")
     p.add_argument("--no-batching", dest="batching", action="store_false", default=defaults.batching,
                    help="one model call per /classify request (adaptive batching is on by default)")
+    p.add_argument("--no-access-log", dest="access_log", action="store_false", default=defaults.access_log,
+                   help="no log line per request (faster under load)")
     for field, what in LIMIT_OPTIONS.items():
         value = getattr(defaults, field)
         p.add_argument("--" + field.replace("_", "-"), type=type(value), default=value, metavar="N",

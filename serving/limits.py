@@ -12,6 +12,7 @@ Every limit is configurable (``zoo serve`` sets these from its options)::
     ZOO_SERVE_MAX_BATCH_SIZE   texts per batched model call     (default 256)
     ZOO_SERVE_WORKERS          server processes                 (default 1)
     ZOO_SERVE_THREADS          threads running models per worker (default 4)
+    ZOO_SERVE_ACCESS_LOG       one log line per request          (default 1: on)
 
 Texts longer than the limit are rejected, not truncated: a cut review could
 flip its label without the client knowing. (Within the limit, a classifier
@@ -34,6 +35,7 @@ class Limits:
     max_batch_size: int = 256
     workers: int = 1
     threads: int = 4
+    access_log: bool = True
 
     @classmethod
     def from_env(cls, environ=os.environ):
