@@ -197,3 +197,23 @@ def test_mirrored_strategy_on_two_logical_cpus(data_dir, tmp_path):
     summary = json.loads(result.stdout[result.stdout.index("{"):])
     assert summary["strategy"] == "MirroredStrategy" and summary["replicas"] == 2
     assert (tmp_path / "run" / "model.keras").exists()
+
+
+def test_weights_stored_as_float16_halve_the_file_and_load_as_float32(tmp_path):
+    import numpy as np
+
+    from training.export import save_for_inference, store_weights_as_float16
+    from zoo.topologies import many_to_one
+
+    model = many_to_one("lstm", 32, vocab_size=2000, embedding_dim=64)
+    x = np.random.default_rng(0).integers(1, 2000, (4, 12))
+    path = tmp_path / "m.keras"
+    save_for_inference(model, path)
+    before = path.stat().st_size
+    store_weights_as_float16(path)
+    assert path.stat().st_size < 0.6 * before
+    loaded = keras.saving.load_model(path)
+    assert all(w.dtype == "float32" for w in loaded.weights)
+    for original, stored in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(stored, original.astype("float16").astype("float32"))
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-3)

@@ -24,6 +24,45 @@ def save_for_inference(model, path):
     drop_training_state(model).save(path)
 
 
+def store_weights_as_float16(path):
+    """Rewrites the .keras file at ``path`` with its float32 weights stored as
+    float16: half the size; Keras loads them back into the float32 variables
+    (the model still computes in float32, with weights rounded to 11 bits)."""
+    import io
+    import zipfile
+
+    import h5py
+    import numpy as np
+
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.endswith(".weights.h5"):
+                data = _h5_float16(io.BytesIO(data), h5py, np)
+            zout.writestr(info, data)
+    tmp.replace(path)
+
+
+def _h5_float16(source, h5py, np):
+    import io
+
+    out = io.BytesIO()
+    with h5py.File(source, "r") as fin, h5py.File(out, "w") as fout:
+        def copy(name, item):
+            if isinstance(item, h5py.Dataset):
+                value = item[()]
+                fout.create_dataset(name, data=value.astype(np.float16) if value.dtype == np.float32 else value)
+            else:
+                fout.require_group(name)
+            fout[name].attrs.update(dict(item.attrs))
+
+        fin.visititems(copy)
+        fout.attrs.update(dict(fin.attrs))
+    return out.getvalue()
+
+
 def _extras(model_path):
     return [p for p in (Path(model_path).with_name(n) for n in EXTRA_FILES) if p.exists()]
 

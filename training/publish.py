@@ -21,7 +21,7 @@ from pathlib import Path
 import keras
 
 from training import recipes, tasks
-from training.export import save_for_inference
+from training.export import save_for_inference, store_weights_as_float16
 from zoo import registry
 
 DATASETS = {
@@ -83,10 +83,11 @@ def plot_history(history_csv, out_png, title):
     plt.close(fig)
 
 
+MAX_FILE_BYTES = 25_000_000  # a bigger model file is stored with float16 weights
 SAMPLE = 1000  # the card also records the metrics on the first SAMPLE examples, checked in CI
 
 
-def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=True):
+def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=True, note=None):
     """Writes the entry; ``strict`` refuses runs that are not the recipe on the full data."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     recipe = recipes.get(name)
@@ -101,6 +102,10 @@ def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=Tr
     model_file = out_dir / f"{name}.keras"
     network = keras.saving.load_model(run_dir / "model.keras", compile=False)
     save_for_inference(network, model_file)
+    weights_dtype = "float32"
+    if model_file.stat().st_size > MAX_FILE_BYTES:  # the zoo's limit per file
+        store_weights_as_float16(model_file)
+        weights_dtype = "float16 (loaded into float32 variables; computed in float32)"
     extra_files = {}
     for filename, key in EXTRAS.items():
         if (run_dir / filename).exists():
@@ -126,17 +131,19 @@ def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=Tr
         "evaluate_sample_command": f"ZOO_DATA_DIR=../shared/data zoo evaluate {name} --limit {SAMPLE}",
         "parameters": int(network.count_params()),
         "file": {"name": model_file.name, "bytes": model_file.stat().st_size,
-                 "sha256": registry.sha256(model_file)},
+                 "sha256": registry.sha256(model_file), "weights_stored_as": weights_dtype},
         "extra_files": extra_files,
         "curve": f"{name}.png",
         "recipe": recipe.to_dict(),
         "training": {"command": run_info.get("command") or f"zoo train {name}",
                      "epochs_done": summary["epochs_done"], "best_epoch": summary["best_epoch"],
-                     "wall_seconds": summary["train_seconds_this_session"],
+                     "wall_seconds": summary.get("train_seconds_total", summary["train_seconds_this_session"]),
                      "machine": f"{cpu_model()}, {os.cpu_count()} cores; " + summary["machine"]
                                 + f"; {platform.system()} Python {platform.python_version()}",
                      "published": datetime.date.today().isoformat()},
     }
+    if note:
+        card["training"]["note"] = note
     (out_dir / f"{name}.json").write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n")
     return card
 
@@ -146,8 +153,9 @@ def main(argv=None):
     parser.add_argument("name", choices=sorted(recipes.RECIPES))
     parser.add_argument("run_dir", help="the run directory of `zoo train NAME`")
     parser.add_argument("--data-dir", help="data directory (default: $ZOO_DATA_DIR)")
+    parser.add_argument("--note", help="a remark for the card's training section (e.g. sessions it took)")
     args = parser.parse_args(argv)
-    card = publish(args.name, args.run_dir, args.data_dir)
+    card = publish(args.name, args.run_dir, args.data_dir, note=args.note)
     print(json.dumps({k: card[k] for k in ("name", "metrics", "parameters", "file")}, indent=1,
                      ensure_ascii=False))
     return 0

@@ -48,9 +48,12 @@ def train(recipe, *, data_dir=None, output_dir=None, resume=False, overwrite=Fal
     save_for_inference(prepared.inference_model(), model_path)
     for name, text in getattr(prepared, "extra_files", dict)().items():
         (run.dir / name).write_text(text)
+    previous = run.dir / "summary.json"  # a resumed run adds to the time recorded before
+    before = json.loads(previous.read_text()).get("train_seconds_total", 0) if resume and previous.exists() else 0
     summary = {"name": recipe.name, "model": str(model_path), "epochs_done": state["epoch"],
                "best_epoch": state["best_epoch"] + 1, "best_val_loss": state["best_val_loss"],
                "stopped_early": state["stopped_early"], "train_seconds_this_session": round(seconds, 1),
+               "train_seconds_total": round(before + seconds, 1),
                "strategy": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync,
                "machine": f"{platform.machine()} {platform.processor() or ''}".strip() + f", {devices.describe()}",
                "command": command}
