@@ -94,6 +94,7 @@ def test_translator_greedy_and_beam(zoo_dir):
     greedy = model.translate(["I see two cats 5.", "We have one book 9."])
     beam = model.translate(["I see two cats 5."], beam_size=3)
     assert len(greedy) == 2 and all(isinstance(t, str) for t in greedy) and len(beam) == 1
+    assert "[UNK]" not in " ".join(greedy + beam)  # never chosen
     with pytest.raises(ValueError, match="beam_size"):
         model.translate(["x"], beam_size=0)
 

@@ -64,11 +64,11 @@ def _list(args):
                   f"| {c['dataset']['name']} | {_headline(c)} | {c['parameters']:,} "
                   f"| {c['file']['bytes'] / 1e6:.1f} MB | {t['epochs_done']} epochs, {t['wall_seconds'] / 60:.0f} min |")
         return
-    print(f"{'name':<22}{'task':<13}{'topology':<22}{'cell':<15}headline metric")
+    print(f"{'name':<22}{'task':<13}{'topology':<30}{'cell':<20}headline metric")
     for name in names:
         c = registry.card(name)
-        print(f"{name:<22}{c['task']:<13}{c['topology'].split(' (')[0]:<22}"
-              f"{c['cell'] + (' (bi)' if c['bidirectional'] else ''):<15}{_headline(c)}")
+        print(f"{name:<22}{c['task']:<13}{c['topology'].split(' (')[0]:<30}"
+              f"{c['cell'] + (' (bi)' if c['bidirectional'] else ''):<20}{_headline(c)}")
 
 
 def _info(args):

@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from zoo.text import detokenize
 
-START, END = "[start]", "[end]"
+START, END, UNKNOWN = "[start]", "[end]", "[UNK]"
 
 
 _DECODERS = weakref.WeakKeyDictionary()
@@ -23,6 +23,15 @@ def _next_probabilities(model):
             lambda src, prefix: model([src, prefix], training=False),
             input_signature=[tf.TensorSpec([None, 1], tf.string), tf.TensorSpec([None, None], tf.int32)])
     return _DECODERS[model]
+
+
+def _known_words(probs, vocabulary):
+    """``probs`` with the out-of-vocabulary token ``[UNK]`` never chosen: a
+    translation names a word or leaves it out."""
+    if UNKNOWN in vocabulary:
+        probs = probs.copy()
+        probs[:, vocabulary.index(UNKNOWN)] = 0.0
+    return probs
 
 
 def _words(row, vocabulary, end):
@@ -45,8 +54,8 @@ def greedy(model, vocabulary, texts, max_length=21, batch_size=256):
         out[:, 0] = start
         done = np.zeros(len(src), bool)
         for t in range(max_length - 1):
-            probs = np.asarray(next_probabilities(src, out[:, : t + 1]))
-            token = probs[:, -1].argmax(-1)
+            probs = _known_words(np.asarray(next_probabilities(src, out[:, : t + 1]))[:, -1], vocabulary)
+            token = probs.argmax(-1)
             out[:, t + 1] = np.where(done, 0, token)
             done |= token == end
             if done.all():
@@ -72,7 +81,7 @@ def beam(model, vocabulary, texts, beam_size=4, max_length=21, length_penalty=0.
             break
         src = tf.constant([[texts[i]] for i, _ in rows])
         prefixes = np.array([tokens for _, (tokens, _) in rows], "int32")
-        log_probs = np.log(np.asarray(next_probabilities(src, prefixes))[:, -1] + 1e-12)
+        log_probs = np.log(_known_words(np.asarray(next_probabilities(src, prefixes))[:, -1], vocabulary) + 1e-12)
         candidates = [[] for _ in texts]
         for (i, (tokens, score)), p in zip(rows, log_probs):
             for token in np.argsort(p)[-beam_size:]:
