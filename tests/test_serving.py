@@ -28,7 +28,7 @@ BEST_IMDB = max((n for n in zoo.list_models() if zoo.card(n)["interface"] == "cl
 
 
 class Server:
-    def __init__(self, log_path):
+    def __init__(self, log_path, home):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -37,7 +37,10 @@ class Server:
         self.started = time.monotonic()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "zoo", "serve", "--host", "127.0.0.1", "--port", str(self.port), *LIMITS],
-            env={k: v for k, v in os.environ.items() if not k.startswith("ZOO_SERVE_")},
+            # its own BENTOML_HOME: every `bentoml serve` empties $BENTOML_HOME/prometheus_multiproc_dir
+            # at start, which would wipe this server's metrics
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("ZOO_SERVE_")},
+                 "BENTOML_HOME": str(home), "BENTOML_DO_NOT_TRACK": "True"},
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, timeout=240):
@@ -49,6 +52,9 @@ class Server:
             except OSError:
                 time.sleep(0.5)
         raise AssertionError(f"not ready after {timeout} s: {self.tail()}")
+
+    def metrics(self):
+        return urllib.request.urlopen(self.url + "/metrics").read().decode()
 
     def tail(self):
         self.log.flush()
@@ -75,7 +81,8 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("server") / "server.log")
+    folder = tmp_path_factory.mktemp("server")
+    server = Server(folder / "server.log", folder / "bentoml")
     server.ready_after = server.wait_ready()
     yield server
     server.stop()
@@ -86,8 +93,12 @@ def test_ready_with_health_endpoints_and_metrics(server):
     for route in ("/healthz", "/livez", "/readyz", "/metrics"):
         assert urllib.request.urlopen(server.url + route).status == 200
     server.post("/classify", {"texts": ["fine"]})
-    metrics = urllib.request.urlopen(server.url + "/metrics").read().decode()
-    assert "bentoml_service_request_total" in metrics and "classify_batch_size_count" in metrics
+    assert "classify_batch_size_count" in server.metrics()
+    for _ in range(50):  # the request counter is written as the response ends
+        if "bentoml_service_request_total" in server.metrics():
+            break
+        time.sleep(0.1)
+    assert "bentoml_service_request_total" in server.metrics()
 
 
 def test_openapi_document_has_every_endpoint_with_examples(server):
@@ -214,7 +225,7 @@ def test_200_concurrent_classify_requests_equal_unbatched_results(server):
     for text, (_, body) in zip(texts, answers):
         assert body["results"][0]["label"] == unbatched[text]["label"]
         assert body["results"][0]["score"] == pytest.approx(unbatched[text]["score"], abs=1e-6)
-    metrics = urllib.request.urlopen(server.url + "/metrics").read().decode()
+    metrics = server.metrics()
     sizes = {line.split()[0]: float(line.split()[1]) for line in metrics.splitlines()
              if line.startswith("classify_batch_size_")}
     assert sizes["classify_batch_size_sum"] > sizes["classify_batch_size_count"]  # batches formed
