@@ -46,13 +46,10 @@ def add_serve(commands):
 
 def run(args):
     """Replaces this process with ``bentoml serve`` (signals go straight to it)."""
-    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(Limits)}
-    bad = [name for name, value in values.items() if not isinstance(value, bool) and value <= 0]
-    if bad or not 0 < args.port < 65536:
-        raise ValueError(f"--{(bad or ['port'])[0].replace('_', '-')} must be positive"
-                         + ("" if bad else " and below 65536"))
-    env = {"TF_CPP_MIN_LOG_LEVEL": "2", "BENTOML_DO_NOT_TRACK": "True", **os.environ,
-           **Limits(**values).environ()}
+    if not 0 < args.port < 65536:
+        raise ValueError("--port must be positive and below 65536")
+    limits = Limits(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Limits)})
+    env = {"TF_CPP_MIN_LOG_LEVEL": "2", "BENTOML_DO_NOT_TRACK": "True", **os.environ, **limits.environ()}
     argv = [sys.executable, "-m", "bentoml", "serve", SERVICE, "--host", args.host, "--port", str(args.port)]
     print(f"Serving the zoo on http://{args.host}:{args.port} (ready when /readyz answers 200)", flush=True)
     os.execve(sys.executable, argv, env)

@@ -37,6 +37,13 @@ class Limits:
     threads: int = 4
     access_log: bool = True
 
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.type is not bool and value <= 0:
+                raise ValueError(f"{field.name} must be positive, got {value} "
+                                 f"(--{field.name.replace('_', '-')}, ZOO_SERVE_{field.name.upper()})")
+
     @classmethod
     def from_env(cls, environ=os.environ):
         """The limits with every ``ZOO_SERVE_<FIELD>`` variable applied; a bad value
@@ -55,8 +62,6 @@ class Limits:
                     value = field.type(raw)
             except (KeyError, ValueError):
                 raise ValueError(f"{variable}={raw!r} is not a valid {field.type.__name__}") from None
-            if field.type is not bool and value <= 0:
-                raise ValueError(f"{variable}={raw!r} must be positive")
             values[field.name] = value
         return cls(**values)
 

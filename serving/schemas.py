@@ -13,10 +13,11 @@ from serving.limits import Limits
 from zoo import registry
 
 LIMITS = Limits.from_env()
+CARDS = {name: registry.card(name) for name in registry.list_models()}  # read once, at start-up
 
 
 def _known(interface):
-    names = [n for n in registry.list_models() if registry.card(n)["interface"] == interface]
+    names = [n for n, card in CARDS.items() if card["interface"] == interface]
 
     def check(name):
         if name not in names:

@@ -20,7 +20,7 @@ from pydantic import Field
 import zoo
 from serving.batching import Batcher
 from serving.body_limit import BodySizeLimit
-from serving.schemas import (DEFAULT_CLASSIFIER, DEFAULT_GENERATOR, DEFAULT_TRANSLATOR, LIMITS,
+from serving.schemas import (CARDS, DEFAULT_CLASSIFIER, DEFAULT_GENERATOR, DEFAULT_TRANSLATOR, LIMITS,
                              BeamSize, Classifier, ClassifyResponse, GenerateResponse,
                              Generator, Length, ModelsResponse, Seed, Temperature, Text, Texts,
                              TranslateResponse, Translator, classification)
@@ -38,9 +38,9 @@ class RnnZoo:
     """Sentiment, Shakespeare and English-to-Spanish recurrent models of the zoo."""
 
     def __init__(self):
-        self.loaded = {name: zoo.load(name) for name in zoo.list_models()}
+        self.loaded = {name: zoo.load(name) for name in CARDS}
         for name, model in self.loaded.items():  # trace every graph before /readyz says yes
-            interface = zoo.card(name)["interface"]
+            interface = CARDS[name]["interface"]
             if interface == "classifier":
                 model.predict(REVIEWS)
             elif interface == "generator":
@@ -101,7 +101,7 @@ class RnnZoo:
         return ModelsResponse(
             defaults={"classify": DEFAULT_CLASSIFIER, "generate": DEFAULT_GENERATOR,
                       "translate": DEFAULT_TRANSLATOR},
-            models=[zoo.card(name) for name in self.loaded])
+            models=list(CARDS.values()))
 
 
 RnnZoo.add_asgi_middleware(BodySizeLimit, max_bytes=LIMITS.max_body_bytes)

@@ -32,9 +32,10 @@ class TextClassifier(keras.Model):
     def __init__(self, network, **kwargs):
         super().__init__(**kwargs)
         self.network = network
+        self._parts = _split_classifier(network)
         # One graph for every batch size: no retracing per new batch (as
         # predict_on_batch does), and no eager per-step loop (seconds per call).
-        self._probabilities = tf.function(self._trimmed if _split_classifier(network) else
+        self._probabilities = tf.function(self._trimmed if self._parts else
                                           (lambda texts: self.network(texts, training=False)),
                                           input_signature=[tf.TensorSpec([None, 1], tf.string)])
 
@@ -46,7 +47,7 @@ class TextClassifier(keras.Model):
         vectorizer pads every text to the recipe's length, and the steps after
         the last real token of every row are masked out anyway (same result, to
         float32 rounding; a short review costs its own length, not 600 steps)."""
-        vectorizer, body = _split_classifier(self.network)
+        vectorizer, body = self._parts
         tokens = vectorizer(texts)
         longest = tf.reduce_max(tf.reduce_sum(tf.cast(tokens != 0, "int32"), axis=1))
         return body(tokens[:, :tf.maximum(longest, 1)], training=False)
@@ -78,6 +79,7 @@ class CharGenerator(keras.Model):
         self.network = network
         self.carry_state = carry_state  # False for a one-to-one (bigram) model
         self.vocabulary = CharVocabulary(chars)
+        self._stepper = generation.Stepper(network)  # its compiled step is traced once, not per call
 
     def call(self, inputs):
         return self.network(inputs)
@@ -88,7 +90,7 @@ class CharGenerator(keras.Model):
             raise ValueError("`prompt` must be a non-empty string.")
         if not isinstance(length, int) or length < 0:
             raise ValueError("`length` must be a non-negative integer.")
-        stepper = generation.Stepper(self.network)
+        stepper = self._stepper
         if self.carry_state:
             logits, state = stepper.run(self.vocabulary.encode(prompt)[None], stepper.zero_state(1))
         else:

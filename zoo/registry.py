@@ -40,8 +40,9 @@ def best_model(interface):
     "translator") with the best headline metric of its card, or ``None``."""
     score = {"classifier": lambda m: m["accuracy"], "generator": lambda m: -m["loss_nats_per_char"],
              "translator": lambda m: m["bleu"]}[interface]
-    names = [n for n in list_models() if card(n)["interface"] == interface]
-    return max(names, key=lambda n: score(card(n)["metrics"]), default=None)
+    cards = [card(n) for n in list_models()]
+    return max((c for c in cards if c["interface"] == interface), key=lambda c: score(c["metrics"]),
+               default={"name": None})["name"]
 
 
 def sha256(path):

@@ -25,12 +25,18 @@ def _next_probabilities(model):
     return _DECODERS[model]
 
 
-def _known_words(probs, vocabulary):
-    """``probs`` with the out-of-vocabulary token ``[UNK]`` never chosen: a
+def _special_tokens(vocabulary):
+    """Ids of ``[start]``, ``[end]`` and ``[UNK]`` (``None`` if absent)."""
+    return (vocabulary.index(START), vocabulary.index(END),
+            vocabulary.index(UNKNOWN) if UNKNOWN in vocabulary else None)
+
+
+def _known_words(probs, unknown):
+    """Next-token ``probs`` with the out-of-vocabulary token never chosen: a
     translation names a word or leaves it out."""
-    if UNKNOWN in vocabulary:
-        probs = probs.copy()
-        probs[:, vocabulary.index(UNKNOWN)] = 0.0
+    probs = np.array(probs[:, -1])
+    if unknown is not None:
+        probs[:, unknown] = 0.0
     return probs
 
 
@@ -45,7 +51,7 @@ def _words(row, vocabulary, end):
 
 def greedy(model, vocabulary, texts, max_length=21, batch_size=256):
     """Feeds the decoder its own most likely token, step by step."""
-    start, end = vocabulary.index(START), vocabulary.index(END)
+    start, end, unknown = _special_tokens(vocabulary)
     next_probabilities = _next_probabilities(model)
     results = []
     for i in range(0, len(texts), batch_size):
@@ -54,7 +60,7 @@ def greedy(model, vocabulary, texts, max_length=21, batch_size=256):
         out[:, 0] = start
         done = np.zeros(len(src), bool)
         for t in range(max_length - 1):
-            probs = _known_words(np.asarray(next_probabilities(src, out[:, : t + 1]))[:, -1], vocabulary)
+            probs = _known_words(next_probabilities(src, out[:, : t + 1]), unknown)
             token = probs.argmax(-1)
             out[:, t + 1] = np.where(done, 0, token)
             done |= token == end
@@ -64,15 +70,21 @@ def greedy(model, vocabulary, texts, max_length=21, batch_size=256):
     return results
 
 
-def beam(model, vocabulary, texts, beam_size=4, max_length=21, length_penalty=0.6):
+def beam(model, vocabulary, texts, beam_size=4, max_length=21, length_penalty=0.6, batch_size=128):
     """Beam search: for each text, keeps the ``beam_size`` best prefixes by
     log-probability; a prefix ending in ``[end]`` is finished. The best finished
     one by log-probability normalized by ``((5 + n) / 6) ** length_penalty``
-    (Wu et al. 2016) wins. The live prefixes of all texts go through the model
-    together, one call per step."""
-    start, end = vocabulary.index(START), vocabulary.index(END)
-    next_probabilities = _next_probabilities(model)
+    (Wu et al. 2016) wins. The live prefixes of ``batch_size`` texts go through
+    the model together, one call per step."""
     texts = list(texts)
+    return [out for i in range(0, len(texts), batch_size)
+            for out in _beam(model, vocabulary, texts[i:i + batch_size], beam_size, max_length,
+                             length_penalty)]
+
+
+def _beam(model, vocabulary, texts, beam_size, max_length, length_penalty):
+    start, end, unknown = _special_tokens(vocabulary)
+    next_probabilities = _next_probabilities(model)
     live = [[([start], 0.0)] for _ in texts]
     finished = [[] for _ in texts]
     for _ in range(max_length - 1):
@@ -81,7 +93,7 @@ def beam(model, vocabulary, texts, beam_size=4, max_length=21, length_penalty=0.
             break
         src = tf.constant([[texts[i]] for i, _ in rows])
         prefixes = np.array([tokens for _, (tokens, _) in rows], "int32")
-        log_probs = np.log(_known_words(np.asarray(next_probabilities(src, prefixes))[:, -1], vocabulary) + 1e-12)
+        log_probs = np.log(_known_words(next_probabilities(src, prefixes), unknown) + 1e-12)
         candidates = [[] for _ in texts]
         for (i, (tokens, score)), p in zip(rows, log_probs):
             for token in np.argsort(p)[-beam_size:]:

@@ -93,8 +93,7 @@ def evaluate(model, data, target_vocabulary, split="test", max_length=21):
     sources = [s for s, _ in data[split]]
     references = [t for _, t in data[split]]
     hypotheses = translation.greedy(model, target_vocabulary, sources, max_length)
-    beamed = [out for i in range(0, len(sources), 128)
-              for out in translation.beam(model, target_vocabulary, sources[i:i + 128], BEAM, max_length)]
+    beamed = translation.beam(model, target_vocabulary, sources, BEAM, max_length)
     return {"split": split, "pairs": len(references),
             "bleu": float(sacrebleu.corpus_bleu(hypotheses, [references]).score),
             "chrf": float(sacrebleu.corpus_chrf(hypotheses, [references]).score),
