@@ -20,15 +20,15 @@ import json
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 import psutil
+
+from serving import process
 
 WORDS = ("the film was a wonderful moving story with brilliant acting but the plot felt slow and dull in "
          "places though the ending was funny and the music great I would watch it again").split()
@@ -63,21 +63,12 @@ def in_process_limit(model_name, texts, seconds):
 class Server:
     def __init__(self, port, *options):
         self.port = port
-        self.started = time.perf_counter()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "zoo", "serve", "--port", str(port), *options],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.process = process.start(port, *options, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.peak_rss = 0
-        while True:
-            self.sample_rss()
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1)
-                break
-            except OSError:
-                if self.process.poll() is not None:
-                    sys.exit("the server exited before it was ready")
-                time.sleep(0.2)
-        self.cold_start = time.perf_counter() - self.started
+        try:
+            self.cold_start = process.wait_ready(port, self.process, while_waiting=self.sample_rss)
+        except RuntimeError as error:
+            sys.exit(str(error))
         self._watch = threading.Thread(target=self._watch_rss, daemon=True)
         self._watch.start()
 
@@ -149,12 +140,6 @@ def load(port, texts, clients, seconds, model):
     return {"rps": len(latencies) / elapsed, "p50": q[49] * 1e3, "p99": q[98] * 1e3, "n": len(latencies)}
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=15, help="seconds of load per row (default 15)")
@@ -184,7 +169,7 @@ def run(args):
 
     rows, servers = {}, {}
     for mode, options in (("batched", []), ("unbatched", ["--no-batching"])):
-        server = Server(free_port(), *options, *args.server_options.split())
+        server = Server(process.free_port(), *options, *args.server_options.split())
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
         post(connection, "/classify", {"texts": texts[:2], "model": model})
         for c in clients:

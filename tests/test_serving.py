@@ -8,15 +8,14 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 
 import pytest
 
 import zoo
+from serving import process
 
 pytestmark = pytest.mark.xdist_group("server")
 
@@ -29,29 +28,22 @@ BEST_IMDB = max((n for n in zoo.list_models() if zoo.card(n)["interface"] == "cl
 
 class Server:
     def __init__(self, log_path, home):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = process.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(log_path, "w")
-        self.started = time.monotonic()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "zoo", "serve", "--host", "127.0.0.1", "--port", str(self.port), *LIMITS],
+        self.process = process.start(
+            self.port, *LIMITS,
             # its own BENTOML_HOME: every `bentoml serve` empties $BENTOML_HOME/prometheus_multiproc_dir
             # at start, which would wipe this server's metrics
             env={**{k: v for k, v in os.environ.items() if not k.startswith("ZOO_SERVE_")},
                  "BENTOML_HOME": str(home), "BENTOML_DO_NOT_TRACK": "True"},
-            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=self.log, stderr=subprocess.STDOUT)
 
-    def wait_ready(self, timeout=240):
-        while time.monotonic() - self.started < timeout:
-            assert self.process.poll() is None, f"server exited: {self.tail()}"
-            try:
-                if urllib.request.urlopen(self.url + "/readyz", timeout=2).status == 200:
-                    return time.monotonic() - self.started
-            except OSError:
-                time.sleep(0.5)
-        raise AssertionError(f"not ready after {timeout} s: {self.tail()}")
+    def wait_ready(self):
+        try:
+            return process.wait_ready(self.port, self.process)
+        except RuntimeError as error:
+            raise AssertionError(f"{error}: {self.tail()}") from None
 
     def metrics(self):
         return urllib.request.urlopen(self.url + "/metrics").read().decode()
