@@ -1,10 +1,12 @@
 """Zoo cells inside keras.layers.RNN equal Keras' built-in layers, given the same weights."""
 
+import functools
+
 import keras
 import numpy as np
 import pytest
 
-from zoo import cells, parity
+from zoo import cells, layers, parity
 
 TOLERANCE = {"float32": 1e-5, "float64": 1e-6}
 
@@ -18,12 +20,24 @@ LAYOUTS = {
 }
 
 
+#: The zoo cell in Keras' generic RNN layer, and in zoo.layers.RNN: inference
+#: (plain TensorFlow loops, states kept only for the gradient's re-run) and
+#: training (XLA-compiled loops that keep the states), on 2 batch shards.
+WRAPPERS = {
+    "keras.RNN": dict(layer=keras.layers.RNN),
+    "zoo.RNN": dict(layer=functools.partial(layers.RNN, shards=2)),
+    "zoo.RNN-training-xla": dict(layer=functools.partial(layers.RNN, shards=2, jit_compile=True),
+                                 training=True),
+}
+
+
+@pytest.mark.parametrize("wrapper", list(WRAPPERS))
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 @pytest.mark.parametrize("case", list(parity.CASES))
-def test_outputs_and_gradients_match_builtin(case, layout, dtype):
+def test_outputs_and_gradients_match_builtin(case, layout, dtype, wrapper):
     cell, kwargs = parity.CASES[case]
-    err = parity.compare(cell, dtype, cell_kwargs=kwargs, **LAYOUTS[layout])
+    err = parity.compare(cell, dtype, cell_kwargs=kwargs, **LAYOUTS[layout], **WRAPPERS[wrapper])
     assert err["output"] <= TOLERANCE[dtype], err
     assert err["gradient"] <= TOLERANCE[dtype], err
 

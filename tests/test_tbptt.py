@@ -73,7 +73,7 @@ def test_k_at_least_T_is_full_bptt(float64, k):
 
     zeros = [tf.zeros((B, 2), "float64")]
     with tf.GradientTape() as tape:
-        loss = mse(y, full([tf.constant(x), *zeros])[0])
+        loss = mse(y, full([tf.constant(x), *zeros], training=True)[0])  # as tbptt_step calls it
     grads = tape.gradient(loss, full.trainable_variables)
     keras.optimizers.SGD(LR).apply(grads, full.trainable_variables)
     for a, b in zip(truncated.get_weights(), full.get_weights()):

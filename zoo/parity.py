@@ -21,8 +21,12 @@ BUILTINS = {
 
 def compare(cell, dtype="float32", *, cell_kwargs=None, return_sequences=True,
             return_state=False, go_backwards=False, bidirectional=False, masked=False,
-            batch=3, steps=7, input_dim=5, units=6, seed=0):
-    """Returns ``{"output": max |zoo - keras|, "gradient": max |d zoo - d keras|}``."""
+            batch=3, steps=7, input_dim=5, units=6, seed=0, layer=None, training=False):
+    """Returns ``{"output": max |zoo - keras|, "gradient": max |d zoo - d keras|}``.
+
+    ``layer`` wraps the zoo cell (default ``keras.layers.RNN``; e.g.
+    ``zoo.layers.RNN``); ``training`` is passed to both calls.
+    """
     import tensorflow as tf
 
     if bidirectional and go_backwards:
@@ -32,7 +36,8 @@ def compare(cell, dtype="float32", *, cell_kwargs=None, return_sequences=True,
     flags = dict(return_sequences=return_sequences, return_state=return_state,
                  go_backwards=go_backwards, dtype=dtype)
     builtin = BUILTINS[cell](units, **cell_kwargs, **flags)
-    ours = keras.layers.RNN(cells.CELLS[cell](units, dtype=dtype, **cell_kwargs), **flags)
+    layer = layer or keras.layers.RNN
+    ours = layer(cells.CELLS[cell](units, dtype=dtype, **cell_kwargs), **flags)
     if bidirectional:
         builtin = keras.layers.Bidirectional(builtin, dtype=dtype)
         ours = keras.layers.Bidirectional(ours, dtype=dtype)
@@ -51,7 +56,7 @@ def compare(cell, dtype="float32", *, cell_kwargs=None, return_sequences=True,
     def run(layer):
         with tf.GradientTape() as tape:
             tape.watch(x)
-            out = layer(x, mask=mask)
+            out = layer(x, mask=mask, training=training)
             out = list(out) if isinstance(out, (list, tuple)) else [out]
             probe = np.random.default_rng(seed + 1)  # a fixed random loss over all outputs
             loss = sum(tf.reduce_sum(o * tf.constant(probe.normal(size=o.shape), dtype=dtype))

@@ -76,16 +76,50 @@ class GRUCell(RecurrentCell):
         else:
             h_proj = ops.matmul(h_rec, self.recurrent_kernel[:, : 2 * u])
 
-        z = self.recurrent_activation(x_proj[:, :u] + h_proj[:, :u])
-        r = self.recurrent_activation(x_proj[:, u : 2 * u] + h_proj[:, u : 2 * u])
         if self.reset_after:
-            g_rec = r * h_proj[:, 2 * u :]
+            [h] = self.transition(x_proj, h_proj, [h_prev])
         else:
+            z = self.recurrent_activation(x_proj[:, :u] + h_proj[:, :u])
+            r = self.recurrent_activation(x_proj[:, u : 2 * u] + h_proj[:, u : 2 * u])
             g_rec = ops.matmul(r * h_rec, self.recurrent_kernel[:, 2 * u :])
-        g = self.activation(x_proj[:, 2 * u :] + g_rec)
-        h = z * h_prev + (1 - z) * g
+            g = self.activation(x_proj[:, 2 * u :] + g_rec)
+            h = z * h_prev + (1 - z) * g
 
         return h, [h] if nested else h
+
+    # The same step for zoo.layers.RNN (reset_after=True only: W_h h_{t-1} + b'
+    # is then the loop's one matmul q_t), which computes p_t = W_x x_t + b for
+    # every step before its loop.
+
+    def split_bias(self):
+        if not self.use_bias:
+            return None, None
+        return self.bias[0], self.bias[1]
+
+    def transition(self, p, q, states):
+        u, h_prev = self.units, states[0]
+        z = self.recurrent_activation(p[:, :u] + q[:, :u])
+        r = self.recurrent_activation(p[:, u : 2 * u] + q[:, u : 2 * u])
+        g = self.activation(p[:, 2 * u :] + r * q[:, 2 * u :])
+        return [z * h_prev + (1 - z) * g]
+
+    def transition_grad(self, p, q, states, d_new):
+        """Backpropagation through one step, by hand (σ = sigmoid, tanh only):
+        ``(dL/dp_t, dL/dq_t, [dL/dh_{t-1} direct])`` from ``dL/dh_t``."""
+        if not (self.activation is activations.tanh
+                and self.recurrent_activation is activations.sigmoid):
+            return None
+        u, h_prev, (d_h,) = self.units, states[0], d_new
+        z = ops.sigmoid(p[:, :u] + q[:, :u])
+        r = ops.sigmoid(p[:, u : 2 * u] + q[:, u : 2 * u])
+        q_g = q[:, 2 * u :]
+        g = ops.tanh(p[:, 2 * u :] + r * q_g)
+        d_z = d_h * (h_prev - g) * z * (1 - z)                  # dL/d pre_z
+        d_a = d_h * (1 - z) * (1 - g * g)                       # dL/d (p_g + r ⊙ q_g)
+        d_r = d_a * q_g * r * (1 - r)                           # dL/d pre_r
+        d_p = ops.concatenate([d_z, d_r, d_a], axis=-1)
+        d_q = ops.concatenate([d_z, d_r, d_a * r], axis=-1)
+        return d_p, d_q, [d_h * z]
 
     def get_config(self):
         config = {

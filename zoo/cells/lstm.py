@@ -75,16 +75,49 @@ class LSTMCell(RecurrentCell):
         pre = pre + ops.matmul(h_rec, self.recurrent_kernel)  # + W_h h_{t-1}
         if self.use_bias:
             pre = pre + self.bias
-        pre_i, pre_f, pre_g, pre_o = ops.split(pre, 4, axis=-1)
+        h, c = self.step_from(pre, c_prev)
+        return h, [h, c]
 
+    def step_from(self, pre, c_prev):
+        """``[h_t, c_t]`` from the pre-activations ``W_x x_t + W_h h_{t-1} + b``."""
+        pre_i, pre_f, pre_g, pre_o = ops.split(pre, 4, axis=-1)
         i = self.recurrent_activation(pre_i)
         f = self.recurrent_activation(pre_f)
         g = self.activation(pre_g)
         o = self.recurrent_activation(pre_o)
         c = f * c_prev + i * g
         h = o * self.activation(c)
+        return [h, c]
 
-        return h, [h, c]
+    # The same step for zoo.layers.RNN, which computes p_t = W_x x_t + b for
+    # every step before its loop and q_t = W_h h_{t-1} in it.
+
+    def split_bias(self):
+        return self.bias, None
+
+    def transition(self, p, q, states):
+        return self.step_from(p + q, states[1])
+
+    def transition_grad(self, p, q, states, d_new):
+        """Backpropagation through one step, by hand (σ = sigmoid, tanh only):
+        ``(dL/dp_t, dL/dq_t, [dL/dh_{t-1} direct, dL/dc_{t-1}])`` from ``dL/d[h_t, c_t]``."""
+        if not (self.activation is activations.tanh
+                and self.recurrent_activation is activations.sigmoid):
+            return None
+        c_prev = states[1]
+        pre_i, pre_f, pre_g, pre_o = ops.split(p + q, 4, axis=-1)
+        i, f, o = ops.sigmoid(pre_i), ops.sigmoid(pre_f), ops.sigmoid(pre_o)
+        g = ops.tanh(pre_g)
+        tanh_c = ops.tanh(f * c_prev + i * g)
+        d_h, d_c = d_new
+        d_c = d_c + d_h * o * (1 - tanh_c * tanh_c)          # through h_t = o ⊙ tanh(c_t)
+        d_pre = ops.concatenate([
+            d_c * g * i * (1 - i),                              # dL/d pre_i
+            d_c * c_prev * f * (1 - f),                         # dL/d pre_f
+            d_c * i * (1 - g * g),                              # dL/d pre_g
+            d_h * tanh_c * o * (1 - o),                         # dL/d pre_o
+        ], axis=-1)
+        return d_pre, d_pre, [None, d_c * f]                    # h_{t-1} acts through q_t only
 
     def get_config(self):
         config = {

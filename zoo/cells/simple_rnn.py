@@ -1,7 +1,7 @@
 """The simple (Elman) recurrent cell."""
 
 import keras
-from keras import ops
+from keras import activations, ops
 
 from zoo.cells.base import RecurrentCell
 
@@ -55,7 +55,32 @@ class SimpleRNNCell(RecurrentCell):
         pre = ops.matmul(x_t, self.kernel)  # W_x x_t
         if self.use_bias:
             pre = pre + self.bias  # + b
-        pre = pre + ops.matmul(h_prev, self.recurrent_kernel)  # + W_h h_{t-1}
-        h = self.activation(pre) if self.activation is not None else pre
-
+        [h] = self.transition(pre, ops.matmul(h_prev, self.recurrent_kernel), None)  # + W_h h_{t-1}
         return h, [h] if nested else h
+
+    # For zoo.layers.RNN: W_x x_t + b for every step at once, then per step
+    # the recurrent term W_h h_{t-1} and the activation.
+    def split_bias(self):
+        return self.bias, None
+
+    def transition(self, p, q, states):
+        pre = p + q
+        return [self.activation(pre) if self.activation is not None else pre]
+
+    def transition_grad(self, p, q, states, d_new):
+        """Backpropagation through one step, by hand, for tanh, sigmoid, relu and
+        linear: ``(dL/dp_t, dL/dq_t, [None])`` from ``dL/dh_t``."""
+        act, (d_h,) = self.activation, d_new
+        if act is None or act is activations.linear:
+            d_pre = d_h
+        elif act is activations.relu:
+            d_pre = ops.where(p + q > 0, d_h, ops.zeros_like(d_h))
+        elif act is activations.tanh:
+            h = ops.tanh(p + q)
+            d_pre = d_h * (1 - h * h)
+        elif act is activations.sigmoid:
+            h = ops.sigmoid(p + q)
+            d_pre = d_h * h * (1 - h)
+        else:
+            return None
+        return d_pre, d_pre, [None]

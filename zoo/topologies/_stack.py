@@ -9,6 +9,7 @@ Step-by-step code (``zoo.generation``) finds the layers by these names.
 import keras
 
 from zoo import cells
+from zoo.layers import RNN
 
 
 def sequence_input(name, *, vocab_size=None, input_dim=None, embedding_dim=None,
@@ -47,7 +48,7 @@ def state_sizes(cell):
 
 def recurrent_stack(x, layer_cells, *, prefix="rnn", bidirectional=False,
                     return_sequences=True, return_state=False, initial_states=None):
-    """Runs ``x`` through one ``keras.layers.RNN`` per cell.
+    """Runs ``x`` through one ``zoo.layers.RNN`` per cell.
 
     Returns ``(outputs, states)`` where ``states[i]`` is the list of final
     states of layer ``i`` (empty unless ``return_state``); bidirectional layers
@@ -56,7 +57,7 @@ def recurrent_stack(x, layer_cells, *, prefix="rnn", bidirectional=False,
     all_states = []
     last = len(layer_cells) - 1
     for i, cell in enumerate(layer_cells):
-        layer = keras.layers.RNN(
+        layer = RNN(
             cell,
             return_sequences=return_sequences or i < last,
             return_state=return_state,

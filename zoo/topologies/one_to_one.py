@@ -2,6 +2,7 @@
 
 import keras
 
+from zoo.layers import RNN
 from zoo.topologies._stack import make_cells, output_layer
 
 
@@ -41,5 +42,5 @@ def one_to_one(cell="simplernn", units=64, *, vocab_size=None, input_dim=None,
         x, width = inputs, input_dim
     x = keras.layers.Reshape((1, width), name="one_step")(x)
     (rnn_cell,) = make_cells(cell, units, 1, **cell_kwargs)
-    h = keras.layers.RNN(rnn_cell, name="rnn_0")(x)
+    h = RNN(rnn_cell, name="rnn_0")(x)
     return keras.Model(inputs, output_layer(h, output_dim, output_activation), name=name)

@@ -1,0 +1,180 @@
+"""Speed of the zoo's recurrent layer against Keras' built-in layers (not a test): prints a table.
+
+    python benchmarks/rnn_speed.py [--cells lstm gru simplernn] [--shapes imdb char] [--repeats 7]
+
+For every (shape, cell) pair, in one process: a model ``Embedding -> RNN ->
+Dense`` built twice, once with ``keras.layers.LSTM/GRU/SimpleRNN`` and once
+with ``zoo.layers.RNN`` and the zoo cell, the second given the first's
+weights. It checks that both give the same outputs and gradients (largest
+absolute differences printed), then times a training step (forward,
+backward, Adam update) and an inference call of each, alternating between
+the two models ``--repeats`` times, and prints the medians and their ratio
+(> 1: the zoo is faster). The first rows are the machine's float32 matmul
+throughput: one large GEMM, and the GEMM of one recurrent step at each
+shape, so every figure can be read as a fraction of what the CPU can do.
+Nothing else should run on the machine meanwhile.
+
+Shapes: ``imdb`` is batch 64, 200 steps, embedding 64, 64 units, a many-to-one
+classifier (the IMDB recipes); ``char`` is batch 64, 100 steps, 65 symbols,
+embedding 64, 512 units, a next-character output at every step (the
+shakespeare-char recipe's shapes).
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo import cells
+from zoo.layers import RNN
+
+SHAPES = {
+    "imdb": dict(batch=64, steps=200, vocab=20000, embedding=64, units=64, per_step=False),
+    "char": dict(batch=64, steps=100, vocab=65, embedding=64, units=512, per_step=True),
+}
+BUILTINS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "simplernn": keras.layers.SimpleRNN}
+GATES = {"lstm": 4, "gru": 3, "simplernn": 1}
+
+
+def build(cell, shape, zoo, layer_options=None):
+    inputs = keras.Input((shape["steps"],), dtype="int32")
+    x = keras.layers.Embedding(shape["vocab"], shape["embedding"])(inputs)
+    seq = shape["per_step"]
+    if zoo:
+        h = RNN(cells.CELLS[cell](shape["units"]), return_sequences=seq, **(layer_options or {}))(x)
+    else:
+        h = BUILTINS[cell](shape["units"], return_sequences=seq)(x)
+    if seq:
+        out = keras.layers.Dense(shape["vocab"])(h)
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    else:
+        out = keras.layers.Dense(1, activation="sigmoid")(h)
+        loss = "binary_crossentropy"
+    model = keras.Model(inputs, out)
+    model.compile(keras.optimizers.Adam(1e-3), loss)
+    return model
+
+
+def data(shape, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(1, shape["vocab"], size=(shape["batch"], shape["steps"])).astype("int32")
+    if shape["per_step"]:
+        y = rng.integers(0, shape["vocab"], size=(shape["batch"], shape["steps"])).astype("int32")
+    else:
+        y = rng.integers(0, 2, size=(shape["batch"], 1)).astype("float32")
+    return x, y
+
+
+def differences(builtin, ours, x, y):
+    """Largest |output difference| and |gradient difference| (over all weights)."""
+    out_k, out_z = builtin(x), ours(x)
+
+    def grads(model):
+        with tf.GradientTape() as tape:
+            loss = model.compute_loss(x=x, y=y, y_pred=model(x, training=True))
+        return [tf.convert_to_tensor(g) for g in tape.gradient(loss, model.trainable_weights)]
+
+    g_k, g_z = grads(builtin), grads(ours)
+    return (float(np.abs(np.asarray(out_k) - np.asarray(out_z)).max()),
+            max(float(np.abs(np.asarray(a) - np.asarray(b)).max()) for a, b in zip(g_k, g_z)))
+
+
+def timer(fn, calls):
+    fn()  # warm (traced, compiled) before any timing
+    def run():
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        return (time.perf_counter() - start) / calls
+    return run
+
+
+def compare(cell, shape, repeats, calls, layer_options=None):
+    x, y = data(shape)
+    builtin, ours = build(cell, shape, zoo=False), build(cell, shape, zoo=True, layer_options=layer_options)
+    ours.set_weights(builtin.get_weights())
+    out_diff, grad_diff = differences(builtin, ours, x, y)
+    timers = {}
+    for name, model in (("keras", builtin), ("zoo", ours)):
+        predict = tf.function(lambda x, m=model: m(x, training=False))
+        timers[name, "train"] = timer(lambda m=model: m.train_on_batch(x, y), calls)
+        timers[name, "infer"] = timer(lambda p=predict: p(x).numpy(), calls)
+    times = {key: [] for key in timers}
+    for _ in range(repeats):  # alternate, so drifts of the machine hit both alike
+        for key, run in timers.items():
+            times[key].append(run())
+    med = {key: statistics.median(v) for key, v in times.items()}
+    return med, out_diff, grad_diff
+
+
+def gemm_gflops(m, k, n, seconds=1.0, chain=1):
+    """float32 ``(m, k) @ (k, n)`` throughput; ``chain`` dependent products per
+    call, each reading the first ``k`` columns of the last, as a recurrent
+    step reads ``h_{t-1}`` (so a small GEMM is not timed with a call's overhead)."""
+    a = tf.random.normal((m, k))
+    b = tf.random.normal((k, n)) / k
+
+    @tf.function
+    def f():
+        x = tf.matmul(a, b)
+        for _ in range(chain - 1):
+            x = tf.matmul(x[:, :k], b)
+        return x
+
+    f().numpy()
+    calls, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        f().numpy()
+        calls += 1
+    return 2 * m * k * n * chain * calls / (time.perf_counter() - start) / 1e9
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--cells", nargs="+", choices=sorted(BUILTINS), default=["lstm", "gru", "simplernn"])
+    p.add_argument("--shapes", nargs="+", choices=sorted(SHAPES), default=["imdb", "char"])
+    p.add_argument("--repeats", type=int, default=7, help="alternating timing rounds (median)")
+    p.add_argument("--calls", type=int, default=5, help="calls per timing round")
+    p.add_argument("--jit-compile", choices=["auto", "true", "false"], default="auto",
+                   help="zoo.layers.RNN's jit_compile (XLA)")
+    p.add_argument("--shards", default="auto", help="zoo.layers.RNN's shards (batch parts run in parallel)")
+    args = p.parse_args(argv)
+    options = {"jit_compile": {"auto": "auto", "true": True, "false": False}[args.jit_compile],
+               "shards": args.shards if args.shards == "auto" else int(args.shards)}
+
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+          f"GPU: {bool(tf.config.list_physical_devices('GPU'))}")
+    print(f"float32 GEMM 2048x2048x2048: {gemm_gflops(2048, 2048, 2048):.1f} GFLOP/s")
+    for name in args.shapes:
+        s = SHAPES[name]
+        for cell in args.cells:
+            width = GATES[cell] * s["units"]
+            print(f"float32 GEMM of one {cell} step at {name} shapes "
+                  f"({s['batch']}x{s['units']} @ {s['units']}x{width}): "
+                  f"{gemm_gflops(s['batch'], s['units'], width, 0.5, chain=100):.1f} GFLOP/s")
+    print()
+    header = ("| shape | cell | train ms/step keras | zoo | speed-up | infer ms/batch keras | zoo "
+              "| speed-up | zoo sequences/s | max |output diff| | max |gradient diff| |")
+    print(header)
+    print("|" + "---|" * (header.count(" | ") + 1))
+    for name in args.shapes:
+        for cell in args.cells:
+            med, out_diff, grad_diff = compare(cell, SHAPES[name], args.repeats, args.calls, options)
+            tk, tz = med["keras", "train"] * 1e3, med["zoo", "train"] * 1e3
+            ik, iz = med["keras", "infer"] * 1e3, med["zoo", "infer"] * 1e3
+            print(f"| {name} | {cell} | {tk:.1f} | {tz:.1f} | {tk / tz:.2f}x | {ik:.1f} | {iz:.1f} "
+                  f"| {ik / iz:.2f}x | {SHAPES[name]['batch'] / iz * 1e3:.0f} "
+                  f"| {out_diff:.1e} | {grad_diff:.1e} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""zoo.layers.RNN: the fast path's arguments, fallbacks, shards, saving, and its
+hand-written step gradients (its parity with Keras is in test_parity.py)."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from zoo import cells, parity, topologies
+from zoo.layers import RNN
+
+
+def test_config_round_trip_and_bad_arguments():
+    layer = RNN(cells.GRUCell(3), return_sequences=True, jit_compile=False, shards=3)
+    again = RNN.from_config(layer.get_config())
+    assert (again.jit_compile, again.shards, again.return_sequences) == (False, 3, True)
+    assert isinstance(again.cell, cells.GRUCell)
+    with pytest.raises(ValueError, match="jit_compile"):
+        RNN(cells.LSTMCell(2), jit_compile="yes")
+    for bad in (0, -1, 1.5, "two"):
+        with pytest.raises(ValueError, match="shards"):
+            RNN(cells.LSTMCell(2), shards=bad)
+
+
+def test_which_calls_take_the_fast_path():
+    assert RNN(cells.LSTMCell(2)).runs_fast()
+    assert RNN(cells.SimpleRNNCell(2, activation="relu")).runs_fast()
+    assert RNN(cells.GRUCell(2)).runs_fast()
+    assert not RNN(cells.GRUCell(2, reset_after=False)).runs_fast()     # two matmuls per step
+    assert not RNN(cells.LSTMCell(2), unroll=True).runs_fast()
+    dropped = RNN(cells.LSTMCell(2, recurrent_dropout=0.2))
+    assert dropped.runs_fast(training=False) and not dropped.runs_fast(training=True)
+
+    class Custom(cells.LSTMCell):  # a subclass may change the step: Keras' loop runs it
+        pass
+
+    assert not RNN(Custom(2)).runs_fast()
+
+
+@pytest.mark.parametrize("name", sorted(cells.CELLS))
+def test_shards_split_the_batch_without_changing_results(name):
+    x = np.random.default_rng(0).normal(size=(5, 6, 3)).astype("float32")
+    one = RNN(cells.CELLS[name](4), return_sequences=True, shards=1)
+    ref = np.asarray(one(x))
+    for shards in (2, 3, 8):  # 8 > batch: some shards are empty
+        other = RNN(cells.CELLS[name](4), return_sequences=True, shards=shards)
+        other(x)
+        other.set_weights(one.get_weights())
+        np.testing.assert_allclose(np.asarray(other(x)), ref, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(cells.CELLS))
+def test_training_dropout_uses_one_mask_per_sequence(name):
+    # With dropout on the inputs only and equal inputs at every step, the
+    # output of a layer whose h_0 = 0 differs between training and inference,
+    # and two calls in training draw different masks.
+    layer = RNN(cells.CELLS[name](4, dropout=0.5, seed=1), return_sequences=True)
+    x = np.ones((8, 5, 6), "float32")
+    train1, train2 = np.asarray(layer(x, training=True)), np.asarray(layer(x, training=True))
+    infer = np.asarray(layer(x, training=False))
+    assert not np.allclose(train1, infer) and not np.allclose(train1, train2)
+    assert np.isfinite(train1).all()
+
+
+def test_linear_cell_dropout_mask_is_the_same_at_every_step():
+    cell = cells.SimpleRNNCell(4, activation=None, dropout=0.5, use_bias=False,
+                               kernel_initializer="ones", recurrent_initializer="zeros", seed=1)
+    layer = RNN(cell, return_sequences=True)
+    train = np.asarray(layer(np.ones((8, 5, 6), "float32"), training=True))
+    np.testing.assert_allclose(train, np.repeat(train[:, :1], 5, axis=1))
+
+
+def test_stateful_layer_carries_its_state_like_keras():
+    x = np.random.default_rng(2).normal(size=(2, 4, 3)).astype("float32")
+    ours = RNN(cells.LSTMCell(5), stateful=True, return_sequences=True)
+    theirs = keras.layers.RNN(cells.LSTMCell(5), stateful=True, return_sequences=True)
+    ours(x), theirs(x)
+    theirs.set_weights(ours.get_weights())
+    ours.reset_state(), theirs.reset_state()
+    for _ in range(2):  # the second call starts from the first call's final state
+        np.testing.assert_allclose(np.asarray(ours(x)), np.asarray(theirs(x)), atol=1e-6)
+
+
+def test_topologies_use_it_and_a_model_saves_and_loads(tmp_path):
+    model = topologies.many_to_one("gru", 4, vocab_size=30, bidirectional=True, output_dim=2)
+    rnn = model.get_layer("rnn_0")
+    assert isinstance(rnn.forward_layer, RNN) and isinstance(rnn.backward_layer, RNN)
+    x = np.random.default_rng(3).integers(0, 30, size=(3, 7))
+    model.save(tmp_path / "m.keras")
+    again = keras.saving.load_model(tmp_path / "m.keras")
+    assert isinstance(again.get_layer("rnn_0").forward_layer, RNN)
+    np.testing.assert_allclose(np.asarray(again(x)), np.asarray(model(x)), atol=1e-6)
+
+
+CELL_CASES = {
+    "lstm": lambda: cells.LSTMCell(4),
+    "gru": lambda: cells.GRUCell(4),
+    "simplernn-tanh": lambda: cells.SimpleRNNCell(4),
+    "simplernn-sigmoid": lambda: cells.SimpleRNNCell(4, activation="sigmoid"),
+    "simplernn-relu": lambda: cells.SimpleRNNCell(4, activation="relu"),
+    "simplernn-linear": lambda: cells.SimpleRNNCell(4, activation=None),
+}
+
+
+@pytest.mark.parametrize("case", list(CELL_CASES))
+def test_hand_written_step_gradient_equals_autodiff(case, float64):
+    cell = CELL_CASES[case]()
+    cell.build((None, 3))
+    gates = cell.units * cell.gates
+    rng = np.random.default_rng(4)
+    p, q = (tf.constant(rng.normal(size=(2, gates))) for _ in range(2))
+    states = [tf.constant(rng.normal(size=(2, 4))) for _ in cell.get_initial_state(2)]
+    d_new = [tf.constant(rng.normal(size=(2, 4))) for _ in states]
+    with tf.GradientTape() as tape:
+        tape.watch([p, q, *states])
+        new = cell.transition(p, q, states)
+    auto = tape.gradient(new, [p, q, *states], output_gradients=d_new,
+                         unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    d_p, d_q, d_states = cell.transition_grad(p, q, states, d_new)
+    hand = [d_p, d_q, *(np.zeros((2, 4)) if d is None else d for d in d_states)]
+    for a, b in zip(hand, auto):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-12)
+
+
+def test_other_activations_fall_back_to_autodiff_of_the_step():
+    cell = cells.LSTMCell(3, activation="relu")
+    cell.build((None, 2))
+    z = tf.zeros((1, 12))
+    assert cell.transition_grad(z, z, [tf.zeros((1, 3))] * 2, [tf.zeros((1, 3))] * 2) is None
+    assert RNN(cell).runs_fast()  # still the fast loop, with the step's autodiff
+    err = parity.compare("lstm", "float64", cell_kwargs={"activation": "relu"}, masked=True,
+                         layer=RNN, training=True)
+    assert err["output"] <= 1e-6 and err["gradient"] <= 1e-6, err

@@ -1,0 +1,215 @@
+"""Backpropagation through time written out by hand (TensorFlow backend).
+
+A recurrent layer computes, for ``t = 1..T``::
+
+    p_t = W_x x_t + b_x                   one matmul for all steps, before the loop
+    q_t = W_h h_{t-1} + b_h               the only matmul inside the loop
+    s_t = transition(p_t, q_t, s_{t-1})   the cell's element-wise step; s_t = [h_t, ...]
+
+``scan`` runs that loop forward and, for the gradient, backward: the
+backward loop carries only ``dL/ds_t`` and writes the per-step gradients
+``dL/dp_t`` and ``dL/dq_t``. The weight gradients are then single large
+matmuls over all steps, as cuDNN does::
+
+    dL/dW_h = sum_t h_{t-1}^T dL/dq_t        (one (units, T*batch) x (T*batch, gates) matmul)
+    dL/dW_x, dL/dx follow from dL/dp by ordinary autodiff of the projection.
+
+The element-wise part of each backward step is the autodiff of
+``transition`` (recomputed from the stored ``p_t, q_t, s_{t-1}``), so any
+activation works. Both loops can be compiled with XLA, which fuses the
+element-wise work of a step into one kernel.
+
+Masks follow Keras' convention: where a row is masked at step ``t`` its
+state is carried over unchanged.
+"""
+
+import functools
+
+import tensorflow as tf
+
+
+def scan(cell, p, states, w_h, b_h=None, mask=None, return_sequences=True, store=True,
+         jit_compile=False, shards=1):
+    """Runs ``cell``'s recurrence over time-major ``p`` ``(T, batch, gates)``.
+
+    ``states`` are the initial states (``states[0]`` is ``h_0``), ``w_h`` is
+    ``(units, gates)``, ``b_h`` ``(gates,)`` or None, ``mask`` ``(T, batch)``
+    bool or None. Returns ``(h, final_states)``: ``h`` ``(T, batch, units)``
+    holds the carried ``h_t`` of every step (None unless ``return_sequences``).
+
+    The backward pass needs every ``s_t``: ``store=True`` keeps them from the
+    forward pass (training); ``store=False`` keeps only what the outputs
+    need and, should a gradient be asked for, runs the forward pass again.
+    ``shards > 1`` splits the batch into that many parts with their own
+    loops, which run at the same time on different CPU cores (one loop's
+    small per-step matmuls keep about one core busy). ``jit_compile``
+    compiles the loops with XLA (once per shape).
+    """
+    states = [tf.convert_to_tensor(s) for s in states]
+    w_h = tf.convert_to_tensor(w_h)  # a tensor, not a variable: its gradient is ours
+    has_bias = b_h is not None
+    bias = [tf.convert_to_tensor(b_h)] if has_bias else []
+    n = len(states)
+    if mask is not None:
+        mask = tf.cast(mask, tf.bool)[:, :, None]
+
+    def compiled(fn, in_axes, out_axes, **fixed):
+        fn = functools.partial(fn, cell, **fixed)
+        if jit_compile:
+            fn = tf.function(fn, jit_compile=True, autograph=False)
+        return _sharded(fn, shards, in_axes, out_axes) if shards > 1 else fn
+
+    forward_axes = {"in_axes": (1, None, None, 0, 1), "out_axes": (1, 0)}
+    forward = compiled(_forward_loop, keep_states=store, keep_h=return_sequences, **forward_axes)
+    forward_keeping = compiled(_forward_loop, keep_states=True, keep_h=True, **forward_axes)
+    backward = compiled(_backward_loop, in_axes=(1, 1, 1, None, 1, 0, 1), out_axes=(1, 1, 0))
+
+    @tf.custom_gradient
+    def run(p, w_h, *rest):
+        b = rest[0] if has_bias else None
+        s0 = list(rest[1:] if has_bias else rest)
+        # The loops are not differentiated (grad below is their gradient):
+        # stop_gradient keeps tapes from recording them.
+        sg = tf.stop_gradient
+        p_, w_, b_, s0_ = sg(p), sg(w_h), None if b is None else sg(b), [sg(s) for s in s0]
+        seqs, finals = forward(p_, w_, b_, s0_, mask)
+
+        def grad(*d_out):
+            d_h_seq = d_out[0] if return_sequences else None
+            d_finals = d_out[1:] if return_sequences else d_out
+            d_finals = [tf.zeros_like(s) if d is None else d for s, d in zip(s0, d_finals)]
+            s_seqs = seqs if store else forward_keeping(p_, w_, b_, s0_, mask)[0]
+            if d_h_seq is None:
+                d_h_seq = tf.zeros_like(s_seqs[0])
+            # s_{t-1} for every step: the initial state, then the stored ones.
+            s_prev = [tf.concat([s[None], seq[:-1]], 0) for s, seq in zip(s0, s_seqs)]
+            # q_t = W_h h_{t-1} + b_h for all steps in one matmul (cheaper than storing it)
+            units, gates = tf.shape(w_h)[0], tf.shape(w_h)[1]
+            h_prev = tf.reshape(s_prev[0], [-1, units])  # (T * batch, units): 2-D matmuls
+            q_seq = tf.reshape(tf.matmul(h_prev, w_h), tf.shape(p))
+            if has_bias:
+                q_seq = q_seq + b
+            d_p, d_q, d_s0 = backward(p_, q_seq, s_prev, w_, d_h_seq, d_finals, mask)
+            d_w_h = tf.matmul(h_prev, tf.reshape(d_q, [-1, gates]), transpose_a=True)
+            d_b = [tf.reduce_sum(d_q, axis=[0, 1])] if has_bias else []
+            return (d_p, d_w_h, *d_b, *d_s0)
+
+        return ((seqs[0], *finals) if return_sequences else tuple(finals)), grad
+
+    out = run(p, w_h, *bias, *states)
+    if return_sequences:
+        return out[0], list(out[1 : 1 + n])
+    return None, list(out[:n])
+
+
+def _sharded(fn, shards, in_axes, out_axes):
+    """``fn`` run on ``shards`` slices of the batch; arguments and results are
+    split and joined along the given axes (None: passed whole; lists of
+    tensors are split element by element)."""
+
+    def split(x, axis):
+        if axis is None or x is None:
+            return [x] * shards
+        if isinstance(x, (list, tuple)):
+            if not x:
+                return [[] for _ in range(shards)]
+            return [list(parts) for parts in zip(*(split(a, axis) for a in x))]
+        size = tf.shape(x)[axis]
+        sizes = [size // shards + tf.cast(i < size % shards, tf.int32) for i in range(shards)]
+        return tf.split(x, tf.stack(sizes), axis=axis, num=shards)
+
+    def join(parts, axis):
+        if isinstance(parts[0], (list, tuple)):
+            return [join(list(p), axis) for p in zip(*parts)]
+        return tf.concat(parts, axis)
+
+    def run(*args):
+        pieces = [split(a, axis) for a, axis in zip(args, in_axes)]
+        results = [fn(*(p[i] for p in pieces)) for i in range(shards)]
+        return tuple(join([r[k] for r in results], axis) for k, axis in enumerate(out_axes))
+
+    return run
+
+
+def _where(mask, new, old):
+    return new if mask is None else tf.where(mask, new, old)
+
+
+def _forward_loop(cell, p, w_h, b_h, s0, mask, keep_states=True, keep_h=True):
+    """The forward loop. Returns ``(kept, final_states)``: ``kept`` is every
+    state's sequence (``keep_states``), or ``[h]`` (``keep_h``), or ``[]``."""
+    steps = tf.shape(p)[0]
+    kept = len(s0) if keep_states else int(keep_h)
+    tas = [tf.TensorArray(s.dtype, size=steps) for s in s0[:kept]]
+    seqs = [p] if mask is None else [p, mask]
+
+    def body(t, s, now, tas):
+        p_t, m = now[0], (now[1] if mask is not None else None)
+        q = tf.matmul(s[0], w_h)
+        if b_h is not None:
+            q = q + b_h
+        new = cell.transition(p_t, q, s)
+        new = [_where(m, a, b) for a, b in zip(new, s)]
+        return (t + 1, new, _at(seqs, tf.minimum(t + 1, steps - 1)),
+                [ta.write(t, a) for ta, a in zip(tas, new)])
+
+    _, finals, _, tas = tf.while_loop(
+        lambda t, *_: t < steps, body, (tf.constant(0), list(s0), _at(seqs, 0), tas),
+        maximum_iterations=steps)
+    return [ta.stack() for ta in tas], finals
+
+
+def _at(seqs, t):
+    """Step ``t`` of each sequence. The loops carry the next step's slices as
+    loop variables instead of slicing inside the step: XLA fuses a slice at a
+    loop-dependent index into the step's element-wise kernel, which then runs
+    several times slower on a CPU (measured: a GRU step 3x)."""
+    return [x[t] for x in seqs]
+
+
+def _backward_loop(cell, p, q_seq, s_prev, w_h, d_h_seq, d_finals, mask):
+    """Carries ``dL/ds_t`` from ``t = T`` down to 1; returns ``dL/dp``,
+    ``dL/dq`` (both ``(T, batch, gates)``) and ``dL/ds_0``."""
+    steps = tf.shape(p)[0]
+    d_p_ta = tf.TensorArray(p.dtype, size=steps)
+    d_q_ta = tf.TensorArray(p.dtype, size=steps)
+    seqs = [p, q_seq, d_h_seq, *s_prev] + ([] if mask is None else [mask])
+    n = len(s_prev)
+    same = []  # whether dL/dp_t is dL/dq_t (p and q enter as p + q): one array then
+
+    def body(t, d_s, now, d_p_ta, d_q_ta):
+        p_t, q_t, d_h_t, s_t = now[0], now[1], now[2], now[3 : 3 + n]
+        m = now[-1] if mask is not None else None
+        d_s = [d_s[0] + d_h_t] + list(d_s[1:])  # h_t also reaches the loss directly
+        d_new = [_where(m, d, tf.zeros_like(d)) for d in d_s]
+        d_p_t, d_q_t, d_direct = _step_grad(cell, p_t, q_t, s_t, d_new)
+        d_direct = [tf.zeros_like(d) if dd is None else dd for dd, d in zip(d_direct, d_s)]
+        if m is not None:  # where masked, s_{t-1} was carried over: its gradient too
+            d_direct = [dd + tf.where(m, tf.zeros_like(d), d) for dd, d in zip(d_direct, d_s)]
+        d_direct[0] = d_direct[0] + tf.matmul(d_q_t, w_h, transpose_b=True)  # q_t = W_h h_{t-1}
+        same[:] = [d_p_t is d_q_t]
+        if not same[0]:
+            d_p_ta = d_p_ta.write(t, d_p_t)
+        return (t - 1, d_direct, _at(seqs, tf.maximum(t - 1, 0)), d_p_ta,
+                d_q_ta.write(t, d_q_t))
+
+    _, d_s0, _, d_p_ta, d_q_ta = tf.while_loop(
+        lambda t, *_: t >= 0, body,
+        (steps - 1, list(d_finals), _at(seqs, steps - 1), d_p_ta, d_q_ta),
+        maximum_iterations=steps)
+    d_q = d_q_ta.stack()
+    return (d_q if same[0] else d_p_ta.stack()), d_q, d_s0
+
+
+def _step_grad(cell, p_t, q_t, s_t, d_new):
+    """The cell's hand-written step gradient, or else autodiff of its transition."""
+    hand = cell.transition_grad(p_t, q_t, s_t, d_new)
+    if hand is not None:
+        d_p, d_q, d_s = hand
+        return d_p, d_q, list(d_s)
+    with tf.GradientTape() as tape:
+        tape.watch([p_t, q_t, *s_t])
+        new = cell.transition(p_t, q_t, s_t)
+    d_p, d_q, *d_s = tape.gradient(new, [p_t, q_t, *s_t], output_gradients=d_new,
+                                   unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    return d_p, d_q, d_s

@@ -1,0 +1,130 @@
+"""``zoo.layers.RNN``: ``keras.layers.RNN``, faster for the zoo cells."""
+
+import os
+
+import keras
+from keras import ops
+
+from zoo.cells import GRUCell, LSTMCell, SimpleRNNCell
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class RNN(keras.layers.RNN):
+    """A drop-in for ``keras.layers.RNN`` that runs the zoo cells faster.
+
+    Same arguments, outputs and gradients as ``keras.layers.RNN`` (and it
+    works inside ``keras.layers.Bidirectional``). On the TensorFlow backend,
+    for ``LSTMCell``, ``SimpleRNNCell`` and ``GRUCell(reset_after=True)``, the
+    sequence runs as:
+
+    - ``W_x x_t + b`` for all time steps in one matmul before the loop;
+    - a loop whose step is one matmul ``W_h h_{t-1}`` plus the cell's
+      element-wise ``transition``;
+    - backpropagation through time written out by hand
+      (``zoo.layers.bptt``): the backward loop carries only the state
+      gradients, and ``dL/dW_h`` is one matmul over all steps;
+    - both loops compiled with XLA when ``jit_compile`` says so.
+
+    Anything else (other backends or cells, ``unroll=True``, recurrent
+    dropout in training) runs exactly as ``keras.layers.RNN`` does.
+
+    Args:
+        cell: the recurrent cell, as for ``keras.layers.RNN``.
+        jit_compile: ``True`` compiles the loops with XLA (once per input
+            shape, a fraction of a second), ``False`` never does, ``"auto"``
+            (the default) does where TensorFlow has XLA.
+        **kwargs: every other ``keras.layers.RNN`` argument.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from zoo.cells import LSTMCell
+    >>> from zoo.layers import RNN
+    >>> rnn = RNN(LSTMCell(4), return_sequences=True)
+    >>> tuple(rnn(np.ones((2, 5, 3), "float32")).shape)
+    (2, 5, 4)
+    """
+
+    def __init__(self, cell, jit_compile="auto", shards="auto", **kwargs):
+        if jit_compile not in ("auto", True, False):
+            raise ValueError(f"`jit_compile` must be True, False or 'auto', got {jit_compile!r}.")
+        if shards != "auto" and not (isinstance(shards, int) and shards >= 1):
+            raise ValueError(f"`shards` must be a positive integer or 'auto', got {shards!r}.")
+        super().__init__(cell, **kwargs)
+        self.jit_compile = jit_compile
+        self.shards = shards
+
+    def runs_fast(self, training=False):
+        """Whether this layer's calls take the fast path (see the class docstring)."""
+        cell = self.cell
+        fast_cell = type(cell) in (LSTMCell, SimpleRNNCell) or (
+            type(cell) is GRUCell and cell.reset_after)
+        return (keras.backend.backend() == "tensorflow" and fast_cell and not self.unroll
+                and not (training and cell.recurrent_dropout > 0))
+
+    def _use_xla(self, training):
+        if self.jit_compile != "auto":
+            return self.jit_compile
+        # Training shapes repeat (one compile per run); inference shapes vary
+        # (text lengths, batch sizes) and a compile per new shape would stall.
+        return bool(training)
+
+    def _shards(self):
+        import tensorflow as tf
+
+        if self.shards != "auto":
+            return self.shards
+        if tf.config.list_logical_devices("GPU"):
+            return 1
+        return max(1, min(4, os.cpu_count() or 1))
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        if not self.runs_fast(training):
+            return super().inner_loop(sequences, initial_state, mask, training=training)
+        import tensorflow as tf
+
+        from zoo.layers import bptt
+
+        cell = self.cell
+        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        x = sequences
+        if training and cell.dropout > 0:  # one mask per sequence, as the cell's own step does
+            x = x * ops.expand_dims(cell.get_dropout_mask(x[:, 0]), 1)
+
+        x = tf.transpose(x, [1, 0, 2])  # time-major
+        if mask is not None:
+            mask = tf.transpose(tf.cast(mask, tf.bool))
+        if self.go_backwards:
+            x = tf.reverse(x, [0])
+            mask = None if mask is None else tf.reverse(mask, [0])
+
+        b_x, b_h = cell.split_bias()
+        steps, batch = tf.shape(x)[0], tf.shape(x)[1]
+        p = tf.matmul(tf.reshape(x, [-1, tf.shape(x)[2]]), cell.kernel)  # W_x x_t, all steps
+        if b_x is not None:
+            p = p + b_x
+        p = tf.reshape(p, [steps, batch, -1])
+
+        h, final_states = bptt.scan(
+            cell, p, states, cell.recurrent_kernel, b_h, mask=mask,
+            return_sequences=self.return_sequences, store=bool(training),
+            jit_compile=self._use_xla(training), shards=self._shards())
+
+        # Keras' outputs where a row is masked: zeros with zero_output_for_mask,
+        # else the last unmasked output (zeros before the first).
+        if self.return_sequences:
+            if mask is not None:
+                shown = mask if self.zero_output_for_mask else tf.cumsum(tf.cast(mask, "int32"), 0) > 0
+                h = tf.where(shown[:, :, None], h, tf.zeros_like(h))
+            last_output = h[-1]
+            outputs = tf.transpose(h, [1, 0, 2])
+        else:
+            last_output = final_states[0]
+            if mask is not None:
+                shown = mask[-1] if self.zero_output_for_mask else tf.reduce_any(mask, 0)
+                last_output = tf.where(shown[:, None], last_output, tf.zeros_like(last_output))
+            outputs = last_output[:, None]
+        return last_output, outputs, final_states
+
+    def get_config(self):
+        return {**super().get_config(), "jit_compile": self.jit_compile, "shards": self.shards}
