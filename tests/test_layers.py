@@ -23,27 +23,27 @@ def test_config_round_trip_and_bad_arguments():
 
 
 def test_which_calls_take_the_fast_path():
-    assert RNN(cells.LSTMCell(2)).runs_fast()
-    assert RNN(cells.SimpleRNNCell(2, activation="relu")).runs_fast()
-    assert RNN(cells.GRUCell(2)).runs_fast()
-    assert not RNN(cells.GRUCell(2, reset_after=False)).runs_fast()     # two matmuls per step
-    assert not RNN(cells.LSTMCell(2), unroll=True).runs_fast()
+    assert RNN(cells.LSTMCell(2)).supports_fast_path()
+    assert RNN(cells.SimpleRNNCell(2, activation="relu")).supports_fast_path()
+    assert RNN(cells.GRUCell(2)).supports_fast_path()
+    assert not RNN(cells.GRUCell(2, reset_after=False)).supports_fast_path()     # two matmuls per step
+    assert not RNN(cells.LSTMCell(2), unroll=True).supports_fast_path()
     dropped = RNN(cells.LSTMCell(2, recurrent_dropout=0.2))
-    assert dropped.runs_fast(training=False) and not dropped.runs_fast(training=True)
+    assert dropped.supports_fast_path(training=False) and not dropped.supports_fast_path(training=True)
 
     class Custom(cells.LSTMCell):  # a subclass may change the step: Keras' loop runs it
         pass
 
-    assert not RNN(Custom(2)).runs_fast()
+    assert not RNN(Custom(2)).supports_fast_path()
 
 
 @pytest.mark.parametrize("name", sorted(cells.CELLS))
 def test_shards_split_the_batch_without_changing_results(name):
     x = np.random.default_rng(0).normal(size=(5, 6, 3)).astype("float32")
-    one = RNN(cells.CELLS[name](4), return_sequences=True, shards=1)
+    one = RNN(cells.CELLS[name](4), return_sequences=True, shards=1, jit_compile=True)
     ref = np.asarray(one(x))
     for shards in (2, 3, 8):  # 8 > batch: some shards are empty
-        other = RNN(cells.CELLS[name](4), return_sequences=True, shards=shards)
+        other = RNN(cells.CELLS[name](4), return_sequences=True, shards=shards, jit_compile=True)
         other(x)
         other.set_weights(one.get_weights())
         np.testing.assert_allclose(np.asarray(other(x)), ref, atol=1e-6)
@@ -54,7 +54,7 @@ def test_training_dropout_uses_one_mask_per_sequence(name):
     # With dropout on the inputs only and equal inputs at every step, the
     # output of a layer whose h_0 = 0 differs between training and inference,
     # and two calls in training draw different masks.
-    layer = RNN(cells.CELLS[name](4, dropout=0.5, seed=1), return_sequences=True)
+    layer = RNN(cells.CELLS[name](4, dropout=0.5, seed=1), return_sequences=True, jit_compile=True)
     x = np.ones((8, 5, 6), "float32")
     train1, train2 = np.asarray(layer(x, training=True)), np.asarray(layer(x, training=True))
     infer = np.asarray(layer(x, training=False))
@@ -65,14 +65,14 @@ def test_training_dropout_uses_one_mask_per_sequence(name):
 def test_linear_cell_dropout_mask_is_the_same_at_every_step():
     cell = cells.SimpleRNNCell(4, activation=None, dropout=0.5, use_bias=False,
                                kernel_initializer="ones", recurrent_initializer="zeros", seed=1)
-    layer = RNN(cell, return_sequences=True)
+    layer = RNN(cell, return_sequences=True, jit_compile=True)
     train = np.asarray(layer(np.ones((8, 5, 6), "float32"), training=True))
     np.testing.assert_allclose(train, np.repeat(train[:, :1], 5, axis=1))
 
 
 def test_stateful_layer_carries_its_state_like_keras():
     x = np.random.default_rng(2).normal(size=(2, 4, 3)).astype("float32")
-    ours = RNN(cells.LSTMCell(5), stateful=True, return_sequences=True)
+    ours = RNN(cells.LSTMCell(5), stateful=True, return_sequences=True, jit_compile=True)
     theirs = keras.layers.RNN(cells.LSTMCell(5), stateful=True, return_sequences=True)
     ours(x), theirs(x)
     theirs.set_weights(ours.get_weights())
@@ -127,7 +127,38 @@ def test_other_activations_fall_back_to_autodiff_of_the_step():
     cell.build((None, 2))
     z = tf.zeros((1, 12))
     assert cell.transition_grad(z, z, [tf.zeros((1, 3))] * 2, [tf.zeros((1, 3))] * 2) is None
-    assert RNN(cell).runs_fast()  # still the fast loop, with the step's autodiff
+    assert RNN(cell).supports_fast_path()  # still the fast loop, with the step's autodiff
     err = parity.compare("lstm", "float64", cell_kwargs={"activation": "relu"}, masked=True,
+                         layer=RNN, training=True)  # training: the fast path
+    assert err["output"] <= 1e-6 and err["gradient"] <= 1e-6, err
+
+
+@pytest.mark.parametrize("name", sorted(cells.CELLS))
+def test_wide_layers_keep_q_for_the_backward_pass(name):
+    from zoo.layers import bptt
+
+    err = parity.compare(name, "float64", units=bptt.KEEP_Q_UNITS, masked=True, steps=4,
                          layer=RNN, training=True)
     assert err["output"] <= 1e-6 and err["gradient"] <= 1e-6, err
+
+
+def test_auto_compiles_only_where_shapes_repeat():
+    layer = RNN(cells.GRUCell(3), return_sequences=True)
+    x = tf.ones((2, 4, 3))
+    assert layer._use_xla(True, x)                      # training
+    assert not layer._use_xla(False, x)                 # an eager inference call
+    traced = []
+
+    @tf.function(input_signature=[tf.TensorSpec((None, None, 3))])
+    def any_shape(x):
+        traced.append(layer._use_xla(False, x))
+        return x
+
+    @tf.function
+    def fixed(x):
+        traced.append(layer._use_xla(False, x))
+        return x
+
+    any_shape(x), fixed(x)
+    assert traced == [False, True]
+    assert RNN(cells.GRUCell(3), jit_compile=False)._use_xla(True, x) is False

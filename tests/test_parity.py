@@ -20,14 +20,14 @@ LAYOUTS = {
 }
 
 
-#: The zoo cell in Keras' generic RNN layer, and in zoo.layers.RNN: inference
-#: (plain TensorFlow loops, states kept only for the gradient's re-run) and
-#: training (XLA-compiled loops that keep the states), on 2 batch shards.
+#: The zoo cell in Keras' generic RNN layer, and in zoo.layers.RNN's fast path
+#: on 2 batch shards: inference (states kept only for the gradient's re-run)
+#: and training (states kept in the forward pass).
+FAST = functools.partial(layers.RNN, shards=2, jit_compile=True)
 WRAPPERS = {
-    "keras.RNN": dict(layer=keras.layers.RNN),
-    "zoo.RNN": dict(layer=functools.partial(layers.RNN, shards=2)),
-    "zoo.RNN-training-xla": dict(layer=functools.partial(layers.RNN, shards=2, jit_compile=True),
-                                 training=True),
+    "keras.RNN": {"layer": keras.layers.RNN},
+    "zoo.RNN": {"layer": FAST},
+    "zoo.RNN-training": {"layer": FAST, "training": True},
 }
 
 

@@ -12,12 +12,13 @@ backward loop carries only ``dL/ds_t`` and writes the per-step gradients
 matmuls over all steps, as cuDNN does::
 
     dL/dW_h = sum_t h_{t-1}^T dL/dq_t        (one (units, T*batch) x (T*batch, gates) matmul)
+    dL/db_h = sum_t dL/dq_t
     dL/dW_x, dL/dx follow from dL/dp by ordinary autodiff of the projection.
 
-The element-wise part of each backward step is the autodiff of
-``transition`` (recomputed from the stored ``p_t, q_t, s_{t-1}``), so any
-activation works. Both loops can be compiled with XLA, which fuses the
-element-wise work of a step into one kernel.
+The element-wise part of a backward step is the cell's ``transition_grad``
+(the chain rule through the gates, written out), or autodiff of its
+``transition`` for activations it does not cover; both recompute the step
+from ``p_t``, ``q_t`` and ``s_{t-1}``.
 
 Masks follow Keras' convention: where a row is masked at step ``t`` its
 state is carried over unchanged.
@@ -26,6 +27,10 @@ state is carried over unchanged.
 import functools
 
 import tensorflow as tf
+
+#: Layers at least this wide keep q_t = W_h h_{t-1} + b_h from the forward pass
+#: for the backward one (narrower ones recompute it in one matmul).
+KEEP_Q_UNITS = 128
 
 
 def scan(cell, p, states, w_h, b_h=None, mask=None, return_sequences=True, store=True,
@@ -60,7 +65,11 @@ def scan(cell, p, states, w_h, b_h=None, mask=None, return_sequences=True, store
         return _sharded(fn, shards, in_axes, out_axes) if shards > 1 else fn
 
     forward_axes = {"in_axes": (1, None, None, 0, 1), "out_axes": (1, 0)}
-    forward = compiled(_forward_loop, keep_states=store, keep_h=return_sequences, **forward_axes)
+    # q_t is needed again backward: for wide layers keeping it is cheaper than
+    # one more (T * batch, units) x (units, gates) matmul; for narrow ones not.
+    keep_q = store and (w_h.shape[0] or 0) >= KEEP_Q_UNITS
+    forward = compiled(_forward_loop, keep_states=store, keep_h=return_sequences, keep_q=keep_q,
+                       **forward_axes)
     forward_keeping = compiled(_forward_loop, keep_states=True, keep_h=True, **forward_axes)
     backward = compiled(_backward_loop, in_axes=(1, 1, 1, None, 1, 0, 1), out_axes=(1, 1, 0))
 
@@ -78,7 +87,7 @@ def scan(cell, p, states, w_h, b_h=None, mask=None, return_sequences=True, store
             d_h_seq = d_out[0] if return_sequences else None
             d_finals = d_out[1:] if return_sequences else d_out
             d_finals = [tf.zeros_like(s) if d is None else d for s, d in zip(s0, d_finals)]
-            s_seqs = seqs if store else forward_keeping(p_, w_, b_, s0_, mask)[0]
+            s_seqs = seqs[:n] if store else forward_keeping(p_, w_, b_, s0_, mask)[0]
             if d_h_seq is None:
                 d_h_seq = tf.zeros_like(s_seqs[0])
             # s_{t-1} for every step: the initial state, then the stored ones.
@@ -86,9 +95,12 @@ def scan(cell, p, states, w_h, b_h=None, mask=None, return_sequences=True, store
             # q_t = W_h h_{t-1} + b_h for all steps in one matmul (cheaper than storing it)
             units, gates = tf.shape(w_h)[0], tf.shape(w_h)[1]
             h_prev = tf.reshape(s_prev[0], [-1, units])  # (T * batch, units): 2-D matmuls
-            q_seq = tf.reshape(tf.matmul(h_prev, w_h), tf.shape(p))
-            if has_bias:
-                q_seq = q_seq + b
+            if keep_q:
+                q_seq = seqs[n]
+            else:
+                q_seq = tf.reshape(tf.matmul(h_prev, w_h), tf.shape(p))
+                if has_bias:
+                    q_seq = q_seq + b
             d_p, d_q, d_s0 = backward(p_, q_seq, s_prev, w_, d_h_seq, d_finals, mask)
             d_w_h = tf.matmul(h_prev, tf.reshape(d_q, [-1, gates]), transpose_a=True)
             d_b = [tf.reduce_sum(d_q, axis=[0, 1])] if has_bias else []
@@ -135,12 +147,14 @@ def _where(mask, new, old):
     return new if mask is None else tf.where(mask, new, old)
 
 
-def _forward_loop(cell, p, w_h, b_h, s0, mask, keep_states=True, keep_h=True):
+def _forward_loop(cell, p, w_h, b_h, s0, mask, keep_states=True, keep_h=True, keep_q=False):
     """The forward loop. Returns ``(kept, final_states)``: ``kept`` is every
-    state's sequence (``keep_states``), or ``[h]`` (``keep_h``), or ``[]``."""
+    state's sequence (``keep_states``), or ``[h]`` (``keep_h``), or ``[]``,
+    followed by the sequence of ``q_t`` if ``keep_q``."""
     steps = tf.shape(p)[0]
     kept = len(s0) if keep_states else int(keep_h)
     tas = [tf.TensorArray(s.dtype, size=steps) for s in s0[:kept]]
+    tas += [tf.TensorArray(p.dtype, size=steps)] if keep_q else []
     seqs = [p] if mask is None else [p, mask]
 
     def body(t, s, now, tas):
@@ -150,8 +164,9 @@ def _forward_loop(cell, p, w_h, b_h, s0, mask, keep_states=True, keep_h=True):
             q = q + b_h
         new = cell.transition(p_t, q, s)
         new = [_where(m, a, b) for a, b in zip(new, s)]
+        written = new[:kept] + ([q] if keep_q else [])
         return (t + 1, new, _at(seqs, tf.minimum(t + 1, steps - 1)),
-                [ta.write(t, a) for ta, a in zip(tas, new)])
+                [ta.write(t, a) for ta, a in zip(tas, written)])
 
     _, finals, _, tas = tf.while_loop(
         lambda t, *_: t < steps, body, (tf.constant(0), list(s0), _at(seqs, 0), tas),

@@ -14,7 +14,8 @@ class RNN(keras.layers.RNN):
 
     Same arguments, outputs and gradients as ``keras.layers.RNN`` (and it
     works inside ``keras.layers.Bidirectional``). On the TensorFlow backend,
-    for ``LSTMCell``, ``SimpleRNNCell`` and ``GRUCell(reset_after=True)``, the
+    for ``LSTMCell``, ``SimpleRNNCell`` and ``GRUCell(reset_after=True)``,
+    wherever the loops are compiled with XLA (see ``jit_compile``), the
     sequence runs as:
 
     - ``W_x x_t + b`` for all time steps in one matmul before the loop;
@@ -23,16 +24,25 @@ class RNN(keras.layers.RNN):
     - backpropagation through time written out by hand
       (``zoo.layers.bptt``): the backward loop carries only the state
       gradients, and ``dL/dW_h`` is one matmul over all steps;
-    - both loops compiled with XLA when ``jit_compile`` says so.
+    - both loops compiled with XLA, which fuses a step's element-wise work;
+    - the batch split into ``shards`` whose loops run on separate cores.
 
     Anything else (other backends or cells, ``unroll=True``, recurrent
-    dropout in training) runs exactly as ``keras.layers.RNN`` does.
+    dropout in training, calls not compiled with XLA) runs exactly as
+    ``keras.layers.RNN`` does: without XLA the hand-written loops measured
+    no faster than Keras' own.
 
     Args:
         cell: the recurrent cell, as for ``keras.layers.RNN``.
-        jit_compile: ``True`` compiles the loops with XLA (once per input
-            shape, a fraction of a second), ``False`` never does, ``"auto"``
-            (the default) does where TensorFlow has XLA.
+        jit_compile: ``True``: always the fast path, compiled with XLA (once
+            per input shape, a fraction of a second); ``False``: never (Keras'
+            loop); ``"auto"`` (the default): the fast path in training and in
+            graphs traced for one fully known input shape, Keras' loop in
+            eager calls and graphs that take any batch size or length (where
+            a compile per new shape would stall, e.g. a serving path).
+        shards: how many parts of the batch run their loops side by side
+            (on separate CPU cores); ``"auto"``: the CPU count, at most 4,
+            or 1 on a GPU.
         **kwargs: every other ``keras.layers.RNN`` argument.
 
     Example:
@@ -54,20 +64,25 @@ class RNN(keras.layers.RNN):
         self.jit_compile = jit_compile
         self.shards = shards
 
-    def runs_fast(self, training=False):
-        """Whether this layer's calls take the fast path (see the class docstring)."""
+    def supports_fast_path(self, training=False):
+        """Whether this layer's cell and settings allow the fast path (taken
+        when the loops are also compiled with XLA; see the class docstring)."""
         cell = self.cell
         fast_cell = type(cell) in (LSTMCell, SimpleRNNCell) or (
             type(cell) is GRUCell and cell.reset_after)
         return (keras.backend.backend() == "tensorflow" and fast_cell and not self.unroll
                 and not (training and cell.recurrent_dropout > 0))
 
-    def _use_xla(self, training):
+    def _use_xla(self, training, sequences):
         if self.jit_compile != "auto":
             return self.jit_compile
-        # Training shapes repeat (one compile per run); inference shapes vary
-        # (text lengths, batch sizes) and a compile per new shape would stall.
-        return bool(training)
+        import tensorflow as tf
+
+        # XLA compiles once per input shape. Training shapes repeat (one
+        # compile per run), and so does a graph traced for one fixed shape;
+        # a graph for any length or batch size (a serving path) or an eager
+        # call may see a new shape every time, and would stall on each.
+        return bool(training) or (not tf.executing_eagerly() and sequences.shape.is_fully_defined())
 
     def _shards(self):
         import tensorflow as tf
@@ -79,7 +94,7 @@ class RNN(keras.layers.RNN):
         return max(1, min(4, os.cpu_count() or 1))
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
-        if not self.runs_fast(training):
+        if not (self.supports_fast_path(training) and self._use_xla(training, sequences)):
             return super().inner_loop(sequences, initial_state, mask, training=training)
         import tensorflow as tf
 
@@ -108,7 +123,7 @@ class RNN(keras.layers.RNN):
         h, final_states = bptt.scan(
             cell, p, states, cell.recurrent_kernel, b_h, mask=mask,
             return_sequences=self.return_sequences, store=bool(training),
-            jit_compile=self._use_xla(training), shards=self._shards())
+            jit_compile=True, shards=self._shards())
 
         # Keras' outputs where a row is masked: zeros with zero_output_for_mask,
         # else the last unmasked output (zeros before the first).
