@@ -131,6 +131,14 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
             h_prev = h_prev * self.get_recurrent_dropout_mask(h_prev)
         return x_t, h_prev
 
+    # zoo.layers.RNN computes p_t = W_x x_t + b_x for all steps before its loop
+    # and q_t = W_h h_{t-1} + b_h in it; a cell with that form gives the split
+    # of its bias, ``transition(p_t, q_t, states)`` and, optionally, a
+    # hand-written ``transition_grad`` (None: autodiff of the transition).
+    def split_bias(self):
+        """``(b_x, b_h)``: the bias added before the loop, and the one inside it."""
+        return self.bias, None
+
     def get_initial_state(self, batch_size=None):
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
         return [ops.zeros((batch_size, size), dtype=self.compute_dtype) for size in sizes]

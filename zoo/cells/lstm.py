@@ -92,9 +92,6 @@ class LSTMCell(RecurrentCell):
     # The same step for zoo.layers.RNN, which computes p_t = W_x x_t + b for
     # every step before its loop and q_t = W_h h_{t-1} in it.
 
-    def split_bias(self):
-        return self.bias, None
-
     def transition(self, p, q, states):
         return self.step_from(p + q, states[1])
 

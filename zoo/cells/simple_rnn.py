@@ -60,9 +60,6 @@ class SimpleRNNCell(RecurrentCell):
 
     # For zoo.layers.RNN: W_x x_t + b for every step at once, then per step
     # the recurrent term W_h h_{t-1} and the activation.
-    def split_bias(self):
-        return self.bias, None
-
     def transition(self, p, q, states):
         pre = p + q
         return [self.activation(pre) if self.activation is not None else pre]

@@ -18,7 +18,8 @@ matmuls over all steps, as cuDNN does::
 The element-wise part of a backward step is the cell's ``transition_grad``
 (the chain rule through the gates, written out), or autodiff of its
 ``transition`` for activations it does not cover; both recompute the step
-from ``p_t``, ``q_t`` and ``s_{t-1}``.
+from ``p_t``, ``q_t`` and ``s_{t-1}``. Both loops are compiled with XLA
+(once per input shape), which fuses a step's element-wise work.
 
 Masks follow Keras' convention: where a row is masked at step ``t`` its
 state is carried over unchanged.
@@ -34,7 +35,7 @@ KEEP_Q_UNITS = 128
 
 
 def scan(cell, p, states, w_h, b_h=None, mask=None, return_sequences=True, store=True,
-         jit_compile=False, shards=1):
+         shards=1):
     """Runs ``cell``'s recurrence over time-major ``p`` ``(T, batch, gates)``.
 
     ``states`` are the initial states (``states[0]`` is ``h_0``), ``w_h`` is
@@ -47,8 +48,7 @@ def scan(cell, p, states, w_h, b_h=None, mask=None, return_sequences=True, store
     need and, should a gradient be asked for, runs the forward pass again.
     ``shards > 1`` splits the batch into that many parts with their own
     loops, which run at the same time on different CPU cores (one loop's
-    small per-step matmuls keep about one core busy). ``jit_compile``
-    compiles the loops with XLA (once per shape).
+    small per-step matmuls keep about one core busy).
     """
     states = [tf.convert_to_tensor(s) for s in states]
     w_h = tf.convert_to_tensor(w_h)  # a tensor, not a variable: its gradient is ours
@@ -59,9 +59,7 @@ def scan(cell, p, states, w_h, b_h=None, mask=None, return_sequences=True, store
         mask = tf.cast(mask, tf.bool)[:, :, None]
 
     def compiled(fn, in_axes, out_axes, **fixed):
-        fn = functools.partial(fn, cell, **fixed)
-        if jit_compile:
-            fn = tf.function(fn, jit_compile=True, autograph=False)
+        fn = tf.function(functools.partial(fn, cell, **fixed), jit_compile=True, autograph=False)
         return _sharded(fn, shards, in_axes, out_axes) if shards > 1 else fn
 
     forward_axes = {"in_axes": (1, None, None, 0, 1), "out_axes": (1, 0)}
@@ -70,7 +68,6 @@ def scan(cell, p, states, w_h, b_h=None, mask=None, return_sequences=True, store
     keep_q = store and (w_h.shape[0] or 0) >= KEEP_Q_UNITS
     forward = compiled(_forward_loop, keep_states=store, keep_h=return_sequences, keep_q=keep_q,
                        **forward_axes)
-    forward_keeping = compiled(_forward_loop, keep_states=True, keep_h=True, **forward_axes)
     backward = compiled(_backward_loop, in_axes=(1, 1, 1, None, 1, 0, 1), out_axes=(1, 1, 0))
 
     @tf.custom_gradient
@@ -87,17 +84,19 @@ def scan(cell, p, states, w_h, b_h=None, mask=None, return_sequences=True, store
             d_h_seq = d_out[0] if return_sequences else None
             d_finals = d_out[1:] if return_sequences else d_out
             d_finals = [tf.zeros_like(s) if d is None else d for s, d in zip(s0, d_finals)]
-            s_seqs = seqs[:n] if store else forward_keeping(p_, w_, b_, s0_, mask)[0]
+            if store:
+                s_seqs = seqs[:n]
+            else:  # run the forward pass again, keeping the states this time
+                s_seqs = compiled(_forward_loop, **forward_axes)(p_, w_, b_, s0_, mask)[0]
             if d_h_seq is None:
                 d_h_seq = tf.zeros_like(s_seqs[0])
             # s_{t-1} for every step: the initial state, then the stored ones.
             s_prev = [tf.concat([s[None], seq[:-1]], 0) for s, seq in zip(s0, s_seqs)]
-            # q_t = W_h h_{t-1} + b_h for all steps in one matmul (cheaper than storing it)
             units, gates = tf.shape(w_h)[0], tf.shape(w_h)[1]
             h_prev = tf.reshape(s_prev[0], [-1, units])  # (T * batch, units): 2-D matmuls
             if keep_q:
                 q_seq = seqs[n]
-            else:
+            else:  # q_t = W_h h_{t-1} + b_h for all steps in one matmul
                 q_seq = tf.reshape(tf.matmul(h_prev, w_h), tf.shape(p))
                 if has_bias:
                     q_seq = q_seq + b

@@ -123,7 +123,7 @@ class RNN(keras.layers.RNN):
         h, final_states = bptt.scan(
             cell, p, states, cell.recurrent_kernel, b_h, mask=mask,
             return_sequences=self.return_sequences, store=bool(training),
-            jit_compile=True, shards=self._shards())
+            shards=self._shards())
 
         # Keras' outputs where a row is masked: zeros with zero_output_for_mask,
         # else the last unmasked output (zeros before the first).
