@@ -15,7 +15,11 @@ inference alike; where it does not (eager calls, graphs for any shape) it
 runs Keras' own loop. The first rows are the machine's float32 matmul
 throughput: one large GEMM, and the GEMM of one recurrent step at each
 shape, so every figure can be read as a fraction of what the CPU can do.
-Nothing else should run on the machine meanwhile.
+The "matmul floor" columns add up the time of the matrix products every
+implementation of the layer has to compute (timed one by one at their shapes,
+nothing else counted); "keras/floor" is the largest speed-up over Keras that
+any implementation could reach here. Nothing else should run on the machine
+meanwhile.
 
 Shapes: ``imdb`` is batch 64, 200 steps, embedding 64, 64 units, a many-to-one
 classifier (the IMDB recipes); ``char`` is batch 64, 100 steps, 65 symbols,
@@ -143,6 +147,50 @@ def gemm_gflops(m, k, n, seconds=1.0, chain=1):
     return 2 * m * k * n * chain * calls / (time.perf_counter() - start) / 1e9
 
 
+def gemm_seconds(m, k, n, seconds=0.3):
+    """Seconds of one float32 ``(m, k) @ (k, n)``."""
+    return 2 * m * k * n / (gemm_gflops(m, k, n, seconds) * 1e9)
+
+
+def step_pair_seconds(batch, units, width, pairs=100, seconds=0.5):
+    """Seconds of one forward step GEMM ``h W`` ``(batch, units) @ (units, width)``
+    plus one backward step GEMM ``d W^T`` ``(batch, width) @ (width, units)``,
+    chained as a loop runs them (each reads the last one's result)."""
+    h = tf.random.normal((batch, units))
+    w = tf.random.normal((units, width)) / units
+
+    @tf.function
+    def f():
+        x = h
+        for _ in range(pairs):
+            x = tf.matmul(tf.matmul(x, w), w, transpose_b=True)
+        return x
+
+    f().numpy()
+    calls, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        f().numpy()
+        calls += 1
+    return (time.perf_counter() - start) / (calls * pairs)
+
+
+def matmul_floor(cell, shape):
+    """``(train, infer)`` seconds of the matmuls a recurrent layer cannot avoid at
+    this machine's measured GEMM speeds, nothing else counted. Inference:
+    ``p = W_x x`` for all steps, then T steps of ``W_h h``. Training adds
+    ``dL/dx``, ``dL/dW_x``, ``dL/dW_h`` (each one GEMM over all steps) and T
+    backward steps ``dL/dq W_h^T``. Keras' built-in layer does the same
+    arithmetic, per step; no implementation of the math runs faster than this."""
+    b, t, e, u = shape["batch"], shape["steps"], shape["embedding"], shape["units"]
+    g = GATES[cell] * u
+    fwd_step = 2 * b * u * g / (gemm_gflops(b, u, g, 0.5, chain=100) * 1e9)
+    pair = step_pair_seconds(b, u, g)
+    infer = gemm_seconds(b * t, e, g) + t * fwd_step
+    train = (gemm_seconds(b * t, e, g) + gemm_seconds(b * t, g, e) + gemm_seconds(e, b * t, g)
+             + gemm_seconds(u, b * t, g) + t * pair)
+    return train, infer
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -169,8 +217,9 @@ def main(argv=None):
                   f"({s['batch']}x{s['units']} @ {s['units']}x{width}): "
                   f"{gemm_gflops(s['batch'], s['units'], width, 0.5, chain=100):.1f} GFLOP/s")
     print()
-    header = ("| shape | cell | train ms/step keras | zoo | speed-up | infer ms/batch keras | zoo "
-              "| speed-up | zoo sequences/s | max abs output diff | max abs gradient diff |")
+    header = ("| shape | cell | train ms/step keras | zoo | speed-up | matmul floor | keras/floor "
+              "| infer ms/batch keras | zoo | speed-up | matmul floor | keras/floor "
+              "| zoo sequences/s | max abs output diff | max abs gradient diff |")
     print(header)
     print("|" + "---|" * (header.count(" | ") + 1))
     for name in args.shapes:
@@ -178,8 +227,10 @@ def main(argv=None):
             med, out_diff, grad_diff = compare(cell, SHAPES[name], args.repeats, args.calls, options)
             tk, tz = med["keras", "train"] * 1e3, med["zoo", "train"] * 1e3
             ik, iz = med["keras", "infer"] * 1e3, med["zoo", "infer"] * 1e3
-            print(f"| {name} | {cell} | {tk:.1f} | {tz:.1f} | {tk / tz:.2f}x | {ik:.1f} | {iz:.1f} "
-                  f"| {ik / iz:.2f}x | {SHAPES[name]['batch'] / iz * 1e3:.0f} "
+            ft, fi = (f * 1e3 for f in matmul_floor(cell, SHAPES[name]))
+            print(f"| {name} | {cell} | {tk:.1f} | {tz:.1f} | {tk / tz:.2f}x | {ft:.1f} | {tk / ft:.2f}x "
+                  f"| {ik:.1f} | {iz:.1f} | {ik / iz:.2f}x | {fi:.1f} | {ik / fi:.2f}x "
+                  f"| {SHAPES[name]['batch'] / iz * 1e3:.0f} "
                   f"| {out_diff:.1e} | {grad_diff:.1e} |", flush=True)
 
 

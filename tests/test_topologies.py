@@ -152,3 +152,17 @@ def test_carry_state_continues_where_it_stopped():
 def test_bad_arguments_are_named(build, message):
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def test_encoder_decoder_dropout_acts_in_training_only():
+    kwargs = dict(source_vocab_size=V, target_vocab_size=V, bidirectional=True, attention="dot")
+    plain = encoder_decoder("lstm", 8, **kwargs)
+    dropped = encoder_decoder("lstm", 8, dropout=0.5, **kwargs)
+    assert {"source_dropout", "target_dropout", "output_dropout"} <= {l.name for l in dropped.layers}
+    assert len(dropped.weights) == len(plain.weights)  # dropout adds no weights
+    for layer in plain.layers:
+        dropped.get_layer(layer.name).set_weights(layer.get_weights())
+    x = [RNG.integers(1, V, size=(4, 6)), RNG.integers(1, V, size=(4, 5))]
+    x[0][:, 4:] = 0  # padding stays masked through the dropout layers
+    np.testing.assert_allclose(np.asarray(dropped(x)), np.asarray(plain(x)), atol=1e-6)
+    assert not np.allclose(np.asarray(dropped(x, training=True)), np.asarray(plain(x)), atol=1e-3)

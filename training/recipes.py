@@ -28,6 +28,7 @@ class Recipe:
     attention: str = ""            # "", "dot" or "additive" (translation)
     pooling: str = "last"          # many-to-one readout: "last" (h_T), "mean", "max", "mean+max"
     input_dropout: float = 0.0     # SpatialDropout1D on the embeddings (many-to-one)
+    bigrams: int = 0               # many-to-one: embed this many frequent word pairs too (0: words only)
     patience: int = 3              # early stopping, in epochs without a better validation loss
     seed: int = 1337
     notes: str = field(default="", compare=False)
@@ -50,7 +51,7 @@ RECIPES = {r.name: r for r in [
     Recipe("imdb-lstm", "sentiment", "imdb", cell="lstm", units=64, epochs=8, patience=2),
     Recipe("imdb-bilstm", "sentiment", "imdb", cell="lstm", units=64, bidirectional=True,
            embedding_dim=128, sequence_length=600, vocab_size=30000, epochs=4, patience=1,
-           dropout=0.4, input_dropout=0.4, pooling="mean+max"),
+           dropout=0.4, input_dropout=0.4, pooling="mean+max", bigrams=50000),
     Recipe("shakespeare-char", "charlm", "shakespeare", cell="lstm", units=512, layers=1,
            embedding_dim=64, sequence_length=200, vocab_size=0, batch_size=64, epochs=15,
            learning_rate=2e-3, dropout=0.2, bptt_k=50, patience=2),

@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from training.data import load_imdb
 from training.tasks import pipeline
+from zoo.layers.bigrams import frequent_bigrams
 from zoo.text import lower_and_strip_punctuation
 from zoo.topologies import many_to_one
 
@@ -42,12 +43,12 @@ def load(data_dir=None, limit=None):
     return pipeline.limited(load_imdb(data_dir=data_dir), limit)
 
 
-def build_model(recipe):
+def build_model(recipe, bigram_vocabulary=None):
     model = many_to_one(recipe.cell, recipe.units, vocab_size=recipe.vocab_size,
                         embedding_dim=recipe.embedding_dim, num_layers=recipe.layers,
                         bidirectional=recipe.bidirectional, dropout=recipe.dropout,
                         pooling=recipe.pooling, input_dropout=recipe.input_dropout,
-                        name=recipe.name.replace("-", "_"))
+                        bigram_vocabulary=bigram_vocabulary, name=recipe.name.replace("-", "_"))
     model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate),
                   loss="binary_crossentropy", metrics=["accuracy"])
     return model
@@ -64,7 +65,9 @@ def prepare(recipe, data_dir=None, limit=None):
                                 seed=recipe.seed, epoch=epoch)
 
     validation = pipeline.batches((ids["validation"], labels["validation"]), 256)
-    return Prepared(build_model(recipe), train, validation, vectorizer, data)
+    pairs = (frequent_bigrams(ids["train"], recipe.vocab_size, recipe.bigrams)
+             if recipe.bigrams else None)  # learned on the training split, like the words
+    return Prepared(build_model(recipe, pairs), train, validation, vectorizer, data)
 
 
 def evaluate(inference_model, data, split="test", batch_size=256):

@@ -9,7 +9,7 @@ ATTENTION = {"dot": keras.layers.Attention, "additive": keras.layers.AdditiveAtt
 
 def encoder_decoder(cell="lstm", units=64, *, source_vocab_size, target_vocab_size,
                     embedding_dim=None, num_layers=1, bidirectional=False,
-                    attention=None, output_activation="softmax",
+                    attention=None, output_activation="softmax", dropout=0.0,
                     name="encoder_decoder", **cell_kwargs):
     """Builds a sequence-to-sequence model (Sutskever et al. 2014; attention of
     Luong et al. 2015 or Bahdanau et al. 2015).
@@ -21,6 +21,9 @@ def encoder_decoder(cell="lstm", units=64, *, source_vocab_size, target_vocab_si
     forcing). With ``attention="dot"`` (Luong) or ``"additive"`` (Bahdanau) each
     decoder step attends over the encoder outputs:
     ``a_t = tanh(W_a [h_t; context_t])``, and ``y_t = softmax(W_y a_t + b_y)``.
+
+    ``dropout`` (training only) drops features of both embeddings and of the
+    vector the output layer reads.
 
     Inputs are ``[source, target_in]``; the output is ``(batch, T_target, vocab)``.
 
@@ -39,6 +42,8 @@ def encoder_decoder(cell="lstm", units=64, *, source_vocab_size, target_vocab_si
 
     s = keras.layers.Embedding(source_vocab_size, embedding_dim, mask_zero=True,
                                name="source_embedding")(source)
+    if dropout:
+        s = keras.layers.Dropout(dropout, name="source_dropout")(s)
     encoder_cells = make_cells(cell, units, num_layers, **cell_kwargs)
     memory, encoder_states = recurrent_stack(
         s, encoder_cells, prefix="encoder", bidirectional=bidirectional,
@@ -56,11 +61,15 @@ def encoder_decoder(cell="lstm", units=64, *, source_vocab_size, target_vocab_si
                      for _ in range(num_layers)]
     t = keras.layers.Embedding(target_vocab_size, embedding_dim, mask_zero=True,
                                name="target_embedding")(target_in)
+    if dropout:
+        t = keras.layers.Dropout(dropout, name="target_dropout")(t)
     h, _ = recurrent_stack(t, decoder_cells, prefix="decoder", return_sequences=True,
                            initial_states=encoder_states)
     if attention:
         context = ATTENTION[attention](name="attention")([h, memory])
         h = keras.layers.Concatenate(name="attention_join")([h, context])
         h = keras.layers.Dense(decoder_units, activation="tanh", name="attention_combine")(h)
+    if dropout:
+        h = keras.layers.Dropout(dropout, name="output_dropout")(h)
     y = output_layer(h, target_vocab_size, output_activation)
     return keras.Model([source, target_in], y, name=name)
