@@ -125,6 +125,16 @@ def compare(cell, shape, repeats, calls, layer_options=None):
     return med, out_diff, grad_diff
 
 
+def seconds_per_call(f, seconds):
+    """Mean seconds of ``f()`` over about ``seconds`` of calls, after a first (tracing) call."""
+    f().numpy()
+    calls, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        f().numpy()
+        calls += 1
+    return (time.perf_counter() - start) / calls
+
+
 def gemm_gflops(m, k, n, seconds=1.0, chain=1):
     """float32 ``(m, k) @ (k, n)`` throughput; ``chain`` dependent products per
     call, each reading the first ``k`` columns of the last, as a recurrent
@@ -139,12 +149,7 @@ def gemm_gflops(m, k, n, seconds=1.0, chain=1):
             x = tf.matmul(x[:, :k], b)
         return x
 
-    f().numpy()
-    calls, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        f().numpy()
-        calls += 1
-    return 2 * m * k * n * chain * calls / (time.perf_counter() - start) / 1e9
+    return 2 * m * k * n * chain / seconds_per_call(f, seconds) / 1e9
 
 
 def gemm_seconds(m, k, n, seconds=0.3):
@@ -166,12 +171,7 @@ def step_pair_seconds(batch, units, width, pairs=100, seconds=0.5):
             x = tf.matmul(tf.matmul(x, w), w, transpose_b=True)
         return x
 
-    f().numpy()
-    calls, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        f().numpy()
-        calls += 1
-    return (time.perf_counter() - start) / (calls * pairs)
+    return seconds_per_call(f, seconds) / pairs
 
 
 def matmul_floor(cell, shape):
