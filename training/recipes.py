@@ -60,7 +60,7 @@ RECIPES = {r.name: r for r in [
            sequence_length=1),
     Recipe("spa-eng-translator", "translation", "spa-eng", cell="lstm", units=128,
            bidirectional=True, embedding_dim=128, sequence_length=16, vocab_size=12000,
-           batch_size=128, epochs=8, attention="dot", learning_rate=2e-3, patience=1),
+           batch_size=128, epochs=12, attention="dot", learning_rate=2e-3, patience=2, dropout=0.3),
 ]}
 
 
