@@ -185,8 +185,9 @@ def matmul_floor(cell, shape):
     g = GATES[cell] * u
     fwd_step = 2 * b * u * g / (gemm_gflops(b, u, g, 0.5, chain=100) * 1e9)
     pair = step_pair_seconds(b, u, g)
-    infer = gemm_seconds(b * t, e, g) + t * fwd_step
-    train = (gemm_seconds(b * t, e, g) + gemm_seconds(b * t, g, e) + gemm_seconds(e, b * t, g)
+    projection = gemm_seconds(b * t, e, g)  # p = W_x x, all steps: forward in both
+    infer = projection + t * fwd_step
+    train = (projection + gemm_seconds(b * t, g, e) + gemm_seconds(e, b * t, g)
              + gemm_seconds(u, b * t, g) + t * pair)
     return train, infer
 

@@ -76,7 +76,8 @@ def prepare(recipe, data_dir=None, limit=None):
                             target_vocab_size=tgt_vec.vocabulary_size(),
                             embedding_dim=recipe.embedding_dim, num_layers=recipe.layers,
                             bidirectional=recipe.bidirectional,
-                            attention=recipe.attention or None, dropout=recipe.dropout, name=recipe.name.replace("-", "_"))
+                            attention=recipe.attention or None, dropout=recipe.dropout,
+                            name=recipe.name.replace("-", "_"))
     model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate, clipnorm=5.0),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 

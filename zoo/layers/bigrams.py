@@ -18,8 +18,7 @@ def frequent_bigrams(token_ids, vocab_size, size, min_count=2):
     ``(n, T)`` int array, 0 = padding) seen at least ``min_count`` times, most
     frequent first (ties by code, so the list is the same on every run)."""
     tokens = np.asarray(token_ids, dtype="int64")
-    previous = np.pad(tokens[:, :-1], [(0, 0), (1, 0)])
-    codes = (previous * vocab_size + tokens)[tokens > 0]
+    codes = np.asarray(bigram_codes(tokens, vocab_size))[tokens > 0]
     values, counts = np.unique(codes, return_counts=True)
     keep = counts >= min_count
     values, counts = values[keep], counts[keep]
