@@ -79,3 +79,26 @@ def test_unit_forget_bias_matches_builtin_initial_bias():
 def test_bidirectional_is_rejected_with_go_backwards():
     with pytest.raises(ValueError, match="go_backwards"):
         parity.compare("lstm", bidirectional=True, go_backwards=True)
+
+
+def test_cells_match_builtins_on_the_jax_backend_without_tensorflow():
+    """The cells, zoo.layers.RNN and zoo.parity are plain Keras 3: on the JAX
+    backend (with TensorFlow made unimportable) the zoo cells still equal
+    Keras' built-in layers, gradients included (taken by jax.grad there)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['tensorflow'] = None\n"
+            "from zoo.cli import main\n"
+            "main(['parity', '--masked'])\n"
+            "assert 'zoo.models' not in sys.modules\n")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_ENABLE_X64": "1", "JAX_PLATFORMS": "cpu"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [fields for fields in map(str.split, result.stdout.splitlines())
+            if len(fields) >= 4 and fields[-3] in ("float32", "float64")]
+    assert len(rows) == 2 * len(parity.CASES)
+    for *label, dtype, out, grad in rows:
+        assert float(out) <= TOLERANCE[dtype] and float(grad) <= TOLERANCE[dtype], (label, dtype)

@@ -18,6 +18,11 @@ from zoo.cells import GRUCell, LSTMCell, SimpleRNNCell  # noqa: E402
 from zoo.registry import card, list_models, load  # noqa: E402
 from zoo.unfolding import unfold  # noqa: E402
 
+try:  # the text standardizers the saved zoo models name (TensorFlow string ops)
+    from zoo import text  # noqa: E402, F401
+except ImportError:  # another Keras backend without TensorFlow: cells and topologies still work
+    pass
+
 __version__ = "0.1.0"
 
 __all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell", "card", "cells", "list_models", "load",

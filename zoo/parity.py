@@ -4,7 +4,7 @@
 LSTMCell)`` with the same arguments, gives both the same random weights,
 runs both on the same inputs and returns the largest absolute differences of
 the outputs and of the gradients (with respect to the inputs and every weight).
-``zoo parity`` prints the table. Gradients use TensorFlow.
+``zoo parity`` prints the table. It runs on the TensorFlow and JAX backends.
 """
 
 import keras
@@ -27,8 +27,6 @@ def compare(cell, dtype="float32", *, cell_kwargs=None, return_sequences=True,
     ``layer`` wraps the zoo cell (default ``keras.layers.RNN``; e.g.
     ``zoo.layers.RNN``); ``training`` is passed to both calls.
     """
-    import tensorflow as tf
-
     if bidirectional and go_backwards:
         raise ValueError("Keras' Bidirectional does not take a layer with go_backwards=True.")
     cell_kwargs = dict(cell_kwargs or {})
@@ -42,11 +40,11 @@ def compare(cell, dtype="float32", *, cell_kwargs=None, return_sequences=True,
         builtin = keras.layers.Bidirectional(builtin, dtype=dtype)
         ours = keras.layers.Bidirectional(ours, dtype=dtype)
 
-    x = tf.constant(rng.normal(size=(batch, steps, input_dim)), dtype=dtype)
+    x = keras.ops.convert_to_tensor(rng.normal(size=(batch, steps, input_dim)), dtype=dtype)
     mask = None
     if masked:  # each row keeps a random number of leading steps
         lengths = rng.integers(1, steps + 1, size=batch)
-        mask = tf.constant(np.arange(steps)[None, :] < lengths[:, None])
+        mask = keras.ops.convert_to_tensor(np.arange(steps)[None, :] < lengths[:, None])
     builtin(x, mask=mask)
     ours(x, mask=mask)
     weights = [rng.normal(scale=0.5, size=w.shape) for w in builtin.get_weights()]
@@ -54,15 +52,7 @@ def compare(cell, dtype="float32", *, cell_kwargs=None, return_sequences=True,
     ours.set_weights(weights)
 
     def run(layer):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            out = layer(x, mask=mask, training=training)
-            out = list(out) if isinstance(out, (list, tuple)) else [out]
-            probe = np.random.default_rng(seed + 1)  # a fixed random loss over all outputs
-            loss = sum(tf.reduce_sum(o * tf.constant(probe.normal(size=o.shape), dtype=dtype))
-                       for o in out)
-        grads = tape.gradient(loss, [x, *layer.trainable_weights])
-        return [np.asarray(o) for o in out], [np.asarray(g) for g in grads]
+        return _outputs_and_gradients(layer, x, mask, training, np.random.default_rng(seed + 1))
 
     (out_k, grad_k), (out_z, grad_z) = run(builtin), run(ours)
     return {
@@ -90,3 +80,42 @@ def table(dtypes=("float32", "float64"), **options):
             err = compare(cell, dtype, cell_kwargs=kwargs, **options)
             rows.append((label, dtype, err["output"], err["gradient"]))
     return rows
+
+
+def _outputs_and_gradients(layer, x, mask, training, probe):
+    """The layer's outputs and the gradients of a fixed random loss over all
+    of them, with respect to ``x`` and every trainable weight."""
+    backend = keras.backend.backend()
+
+    def outputs(out):
+        return list(out) if isinstance(out, (list, tuple)) else [out]
+
+    def loss_of(out):
+        return sum(keras.ops.sum(o * keras.ops.convert_to_tensor(probe.normal(size=o.shape), o.dtype))
+                   for o in out)
+
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = outputs(layer(x, mask=mask, training=training))
+            loss = loss_of(out)
+        grads = tape.gradient(loss, [x, *layer.trainable_weights])
+    elif backend == "jax":
+        import jax
+
+        trainable = [v.value for v in layer.trainable_variables]
+        frozen = [v.value for v in layer.non_trainable_variables]
+
+        def loss_fn(x, trainable):
+            out, _ = layer.stateless_call(trainable, frozen, x, mask=mask, training=training)
+            out = outputs(out)
+            return loss_of(out), out
+
+        (_, out), (d_x, d_w) = jax.value_and_grad(loss_fn, argnums=(0, 1), has_aux=True)(
+            x, trainable)
+        grads = [d_x, *d_w]
+    else:
+        raise NotImplementedError(f"zoo.parity needs the tensorflow or jax backend, not {backend!r}.")
+    return [np.asarray(o) for o in out], [np.asarray(g) for g in grads]

@@ -13,8 +13,6 @@ from pathlib import Path
 
 import keras
 
-from zoo import models
-
 PRETRAINED = Path(__file__).parent / "pretrained"
 
 
@@ -68,6 +66,8 @@ def weights_path(name, verify=True):
 def load(name, verify=True):
     """A ready model: ``.predict(texts)`` for classifiers, ``.generate(prompt, length)``
     for character models, ``.translate(texts)`` for translators."""
+    from zoo import models  # TensorFlow: the rest of the zoo runs on any Keras backend
+
     info = card(name)
     network = keras.saving.load_model(weights_path(name, verify), compile=False)
     extra = {k: json.loads((PRETRAINED / v).read_text()) for k, v in info.get("extra_files", {}).items()}
