@@ -217,3 +217,68 @@ def test_weights_stored_as_float16_halve_the_file_and_load_as_float32(tmp_path):
     for original, stored in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(stored, original.astype("float16").astype("float32"))
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-3)
+
+
+def test_ensemble_trains_members_in_turn_and_averages_them(data_dir, tmp_path, capsys):
+    from zoo.models import TextClassifier
+
+    common = ["imdb-lstm", "--data-dir", str(data_dir), "--epochs", "1", "--learning-rate", "0.01",
+              *TINY_IMDB]
+    single = train(capsys, *common, "--output-dir", str(tmp_path / "single"))
+    summary = train(capsys, *common, "--ensemble", "2", "--output-dir", str(tmp_path / "ens"))
+    assert summary["epochs_done"] == 2 and summary["best_epoch"] == [1, 1]
+    assert summary["best_val_loss"][0] == pytest.approx(single["best_val_loss"], abs=1e-6)
+    for member in ("member-1", "member-2"):
+        for name in ("best.weights.h5", "history.csv", "checkpoint/state.json"):
+            assert (tmp_path / "ens" / member / name).exists(), (member, name)
+    # member 1 is the single run of the same seed; member 2 has its own seed and data order
+    first, second = (weights(tmp_path / "ens" / m / "best.weights.h5") for m in ("member-1", "member-2"))
+    for a, b in zip(weights(tmp_path / "single" / "best.weights.h5"), first):
+        np.testing.assert_array_equal(a, b)
+    assert not all(np.array_equal(a, b) for a, b in zip(first, second))
+
+    model = keras.saving.load_model(tmp_path / "ens" / "model.keras")
+    members = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    assert [m.name for m in members] == ["imdb_lstm_member1", "imdb_lstm_member2"]
+    texts = tf.constant([["a great and wonderful film"], ["awful boring plot"], [""]])
+    tokens = model.layers[1](texts)
+    mean = (np.asarray(members[0](tokens)) + np.asarray(members[1](tokens))) / 2
+    np.testing.assert_allclose(model.predict(texts, verbose=0), mean, atol=1e-6)
+    # zoo.load's classifier trims the padding and averages the members the same way
+    classifier = TextClassifier(model)
+    assert classifier._parts is not None
+    np.testing.assert_allclose(classifier.predict([t[0].decode() for t in texts.numpy()]),
+                               mean.ravel(), atol=1e-5)
+    metrics = evaluate(capsys, "imdb-lstm", "--data-dir", str(data_dir), "--weights",
+                       str(tmp_path / "ens" / "model.keras"), "--split", "validation", "--limit", "320")
+    assert metrics["accuracy"] > 0.7
+
+
+def test_ensemble_of_a_model_that_has_none_is_one_clear_line(data_dir, tmp_path):
+    with pytest.raises(SystemExit, match="--ensemble works for the sentiment models only"):
+        main(["train", "shakespeare-char", "--ensemble", "2", "--data-dir", str(data_dir),
+              "--output-dir", str(tmp_path / "run")])
+    assert not (tmp_path / "run").exists()
+
+
+def test_embedding_tables_stored_as_int8_load_and_agree(tmp_path):
+    from training.export import quantize_embeddings, save_for_inference, store_weights_as_float16
+    from zoo.topologies import many_to_one
+
+    rng = np.random.default_rng(0)
+    pairs = sorted(set((rng.integers(1, 3000, 4000) * 3000 + rng.integers(1, 3000, 4000)).tolist()))
+    model = many_to_one("lstm", 16, vocab_size=3000, embedding_dim=64, bigram_vocabulary=pairs)
+    x = rng.integers(0, 3000, (8, 20))
+    expected = model.predict(x, verbose=0)
+    path = tmp_path / "m.keras"
+    save_for_inference(model, path)
+    before = path.stat().st_size
+    assert quantize_embeddings(model) == 2  # words and word pairs
+    save_for_inference(model, path)
+    store_weights_as_float16(path)
+    assert path.stat().st_size < 0.35 * before
+    loaded = keras.saving.load_model(path)
+    tables = [layer for layer in loaded._flatten_layers() if isinstance(layer, keras.layers.Embedding)]
+    assert [t.quantization_mode for t in tables] == ["int8", "int8"]
+    assert {t._embeddings.dtype for t in tables} == {"int8"}
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, atol=5e-3)

@@ -71,6 +71,9 @@ def add_train(commands):
     g.add_argument("--input-dropout", type=_rate, help="SpatialDropout1D rate on the embeddings")
     g.add_argument("--bigrams", type=_int_at_least(0),
                    help="many-to-one: also embed the N most frequent word pairs (0: words only)")
+    g.add_argument("--ensemble", type=_int_at_least(1),
+                   help="sentiment: train N networks (seeds SEED, SEED+1, ...) one after the other "
+                        "and ship their mean probability")
     g.add_argument("--pooling", choices=["last", "mean", "max", "mean+max"],
                    help="many-to-one readout: h_T, or a masked summary of every h_t")
     g.add_argument("--bptt-k", type=_int_at_least(1),
@@ -144,7 +147,10 @@ def run_train(args):
         vocab_size=args.vocab_size, embedding_dim=args.embedding_dim,
         learning_rate=args.learning_rate, dropout=args.dropout, bptt_k=args.bptt_k,
         patience=args.patience, seed=args.seed, pooling=args.pooling,
-        input_dropout=args.input_dropout, bigrams=args.bigrams)
+        input_dropout=args.input_dropout, bigrams=args.bigrams,
+        ensemble=args.ensemble)
+    if recipe.ensemble > 1 and recipe.task != "sentiment":
+        raise SystemExit(f"zoo train: --ensemble works for the sentiment models only, not {args.name}.")
     summary = train(recipe, data_dir=args.data_dir, output_dir=args.output_dir, resume=args.resume,
                     overwrite=args.overwrite, checkpoint_every=args.checkpoint_every,
                     strategy=args.strategy, mixed_precision=args.mixed_precision, limit=args.limit,

@@ -21,7 +21,7 @@ from pathlib import Path
 import keras
 
 from training import recipes, tasks
-from training.export import save_for_inference, store_weights_as_float16
+from training.export import quantize_embeddings, save_for_inference, store_weights_as_float16
 from zoo import registry
 
 DATASETS = {
@@ -59,31 +59,37 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
-def plot_history(history_csv, out_png, title):
+def plot_history(history_csvs, out_png, title):
+    """Train and validation curves of one run, or of each member of an ensemble
+    (``history_csvs``: one CSVLogger file per network)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
-    rows = list(csv.DictReader(open(history_csv)))
-    epochs = [int(r["epoch"]) + 1 for r in rows]
-    fig, axes = plt.subplots(1, 2 if "accuracy" in rows[0] else 1, figsize=(9, 3.2), squeeze=False)
+    runs = [list(csv.DictReader(open(path))) for path in history_csvs]
+    fig, axes = plt.subplots(1, 2 if "accuracy" in runs[0][0] else 1, figsize=(9, 3.2), squeeze=False)
     for ax, metric in zip(axes[0], ["loss", "accuracy"]):
-        ax.plot(epochs, [float(r[metric]) for r in rows], "o-", label="train")
-        ax.plot(epochs, [float(r["val_" + metric]) for r in rows], "o-", label="validation")
+        for i, rows in enumerate(runs):
+            member = f" (member {i + 1})" if len(runs) > 1 else ""
+            epochs = [int(r["epoch"]) + 1 for r in rows]
+            ax.plot(epochs, [float(r[metric]) for r in rows], "o-", color=f"C{2 * i}",
+                    label="train" + member)
+            ax.plot(epochs, [float(r["val_" + metric]) for r in rows], "o-", color=f"C{2 * i + 1}",
+                    label="validation" + member)
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        ax.legend()
+        ax.legend(fontsize="small")
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(out_png, dpi=80)
     plt.close(fig)
 
 
-MAX_FILE_BYTES = 25_000_000  # a bigger model file is stored with float16 weights
+MAX_FILE_BYTES = 25_000_000  # a bigger model file is stored with float16 weights, then int8 tables
 SAMPLE = 1000  # the card also records the metrics on the first SAMPLE examples, checked in CI
 
 
@@ -101,11 +107,18 @@ def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=Tr
     out_dir.mkdir(parents=True, exist_ok=True)
     model_file = out_dir / f"{name}.keras"
     network = keras.saving.load_model(run_dir / "model.keras", compile=False)
+    parameters = int(network.count_params())
     save_for_inference(network, model_file)
     weights_dtype = "float32"
     if model_file.stat().st_size > MAX_FILE_BYTES:  # the zoo's limit per file
         store_weights_as_float16(model_file)
         weights_dtype = "float16 (loaded into float32 variables; computed in float32)"
+    if model_file.stat().st_size > MAX_FILE_BYTES:  # still over: 8-bit embedding tables
+        quantize_embeddings(network)
+        save_for_inference(network, model_file)
+        store_weights_as_float16(model_file)
+        weights_dtype = ("embedding tables int8 with a float16 scale per row (Keras' "
+                         "quantize('int8')); every other weight float16, computed in float32")
     extra_files = {}
     for filename, key in EXTRAS.items():
         if (run_dir / filename).exists():
@@ -116,7 +129,9 @@ def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=Tr
     metrics = task.evaluate_saved(model_file, recipe, data_dir=data_dir, split=task.DEFAULT_SPLIT)
     sample = task.evaluate_saved(model_file, recipe, data_dir=data_dir, split=task.DEFAULT_SPLIT,
                                  limit=SAMPLE)
-    plot_history(run_dir / "history.csv", out_dir / f"{name}.png", f"{name}: training curves")
+    histories = (sorted(run_dir.glob("member-*/history.csv"), key=lambda p: int(p.parent.name[7:]))
+                 or [run_dir / "history.csv"])
+    plot_history(histories, out_dir / f"{name}.png", f"{name}: training curves")
     card = {
         "name": name,
         "task": recipe.task,
@@ -129,7 +144,7 @@ def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=Tr
         "evaluate_command": f"ZOO_DATA_DIR=../shared/data zoo evaluate {name}",
         "metrics_sample": sample,
         "evaluate_sample_command": f"ZOO_DATA_DIR=../shared/data zoo evaluate {name} --limit {SAMPLE}",
-        "parameters": int(network.count_params()),
+        "parameters": parameters,
         "file": {"name": model_file.name, "bytes": model_file.stat().st_size,
                  "sha256": registry.sha256(model_file), "weights_stored_as": weights_dtype},
         "extra_files": extra_files,

@@ -29,6 +29,7 @@ class Recipe:
     pooling: str = "last"          # many-to-one readout: "last" (h_T), "mean", "max", "mean+max"
     input_dropout: float = 0.0     # SpatialDropout1D on the embeddings (many-to-one)
     bigrams: int = 0               # many-to-one: embed this many frequent word pairs too (0: words only)
+    ensemble: int = 1              # sentiment: train this many networks (seeds seed, seed+1, ...), average them
     patience: int = 3              # early stopping, in epochs without a better validation loss
     seed: int = 1337
     notes: str = field(default="", compare=False)

@@ -26,36 +26,69 @@ def train(recipe, *, data_dir=None, output_dir=None, resume=False, overwrite=Fal
     devices.use_mixed_precision(mixed_precision)
     task = tasks.get(recipe.task)
 
+    if recipe.ensemble > 1 and recipe.task != "sentiment":
+        raise ValueError(f"An ensemble (ensemble={recipe.ensemble}) is only implemented for the "
+                         f"sentiment task, not {recipe.task!r}.")
     strategy = devices.make_strategy(strategy)
     with strategy.scope():
         prepared = task.prepare(recipe, data_dir=data_dir, limit=limit)
-    run = loop.Run(output_dir, prepared.model, resume=resume, overwrite=overwrite)
-    (run.dir / "recipe.json").write_text(json.dumps(
-        {"recipe": recipe.to_dict(), "command": command, "limit": limit}, indent=1))
-    if verbose:
-        print(f"Training {recipe.name} on {devices.describe()}, {type(strategy).__name__} with "
-              f"{strategy.num_replicas_in_sync} replica(s); run directory {run.dir}")
+    # an ensemble trains its members one after the other, each in its own run
+    # directory (member-1, member-2, ...), each resumable like a single run
+    members = [output_dir] if recipe.ensemble == 1 else [
+        output_dir / f"member-{i + 1}" for i in range(recipe.ensemble)]
+    networks, states, seconds = [], [], 0.0
+    for i, member_dir in enumerate(members):
+        if i:
+            keras.utils.set_random_seed(recipe.seed + i)
+            with strategy.scope():
+                network = prepared.new_member(i + 1)
+        else:
+            network = prepared.model
+        member_resume = resume and (i == 0 or (member_dir / loop.CHECKPOINT_DIR / loop.STATE).exists())
+        run = loop.Run(member_dir, network, resume=member_resume, overwrite=overwrite)
+        if i == 0:
+            output_dir.mkdir(parents=True, exist_ok=True)
+            (output_dir / "recipe.json").write_text(json.dumps(
+                {"recipe": recipe.to_dict(), "command": command, "limit": limit}, indent=1))
+        if verbose:
+            what = recipe.name + (f", member {i + 1} of {len(members)}" if len(members) > 1 else "")
+            print(f"Training {what} on {devices.describe()}, {type(strategy).__name__} with "
+                  f"{strategy.num_replicas_in_sync} replica(s); run directory {run.dir}")
 
-    started = time.time()
-    callbacks = [keras.callbacks.TensorBoard(str(run.dir / "tensorboard")),
-                 keras.callbacks.CSVLogger(str(run.dir / "history.csv"), append=True)]
-    state = loop.fit(prepared.model, prepared.train, prepared.validation, run,
-                     epochs=recipe.epochs, patience=recipe.patience,
-                     checkpoint_every=checkpoint_every, callbacks=callbacks, verbose=verbose)
-    seconds = time.time() - started
+        started = time.time()
+        callbacks = [keras.callbacks.TensorBoard(str(run.dir / "tensorboard")),
+                     keras.callbacks.CSVLogger(str(run.dir / "history.csv"), append=True)]
+        train_data = prepared.train if len(members) == 1 else (
+            lambda epoch, member=i + 1: prepared.train(epoch, member=member))
+        states.append(loop.fit(network, train_data, prepared.validation, run,
+                               epochs=recipe.epochs, patience=recipe.patience,
+                               checkpoint_every=checkpoint_every, callbacks=callbacks,
+                               verbose=verbose))
+        seconds += time.time() - started
+        networks.append(network)
+    if len(networks) > 1:
+        prepared.members = networks
 
-    model_path = run.dir / "model.keras"
+    model_path = output_dir / "model.keras"
     save_for_inference(prepared.inference_model(), model_path)
     for name, text in getattr(prepared, "extra_files", dict)().items():
-        (run.dir / name).write_text(text)
-    previous = run.dir / "summary.json"  # a resumed run adds to the time recorded before
+        (output_dir / name).write_text(text)
+    previous = output_dir / "summary.json"  # a resumed run adds to the time recorded before
     before = json.loads(previous.read_text()).get("train_seconds_total", 0) if resume and previous.exists() else 0
-    summary = {"name": recipe.name, "model": str(model_path), "epochs_done": state["epoch"],
-               "best_epoch": state["best_epoch"] + 1, "best_val_loss": state["best_val_loss"],
-               "stopped_early": state["stopped_early"], "train_seconds_this_session": round(seconds, 1),
+    if len(states) == 1:
+        state = states[0]
+        done = {"epochs_done": state["epoch"], "best_epoch": state["best_epoch"] + 1,
+                "best_val_loss": state["best_val_loss"], "stopped_early": state["stopped_early"]}
+    else:  # per member
+        done = {"epochs_done": sum(s["epoch"] for s in states),
+                "best_epoch": [s["best_epoch"] + 1 for s in states],
+                "best_val_loss": [s["best_val_loss"] for s in states],
+                "stopped_early": [s["stopped_early"] for s in states]}
+    summary = {"name": recipe.name, "model": str(model_path), **done,
+               "train_seconds_this_session": round(seconds, 1),
                "train_seconds_total": round(before + seconds, 1),
                "strategy": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync,
                "machine": f"{platform.machine()} {platform.processor() or ''}".strip() + f", {devices.describe()}",
                "command": command}
-    (run.dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    (output_dir / "summary.json").write_text(json.dumps(summary, indent=1))
     return summary
