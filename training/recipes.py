@@ -52,7 +52,7 @@ RECIPES = {r.name: r for r in [
     Recipe("imdb-lstm", "sentiment", "imdb", cell="lstm", units=64, epochs=8, patience=2),
     Recipe("imdb-bilstm", "sentiment", "imdb", cell="lstm", units=64, bidirectional=True,
            embedding_dim=64, sequence_length=600, vocab_size=30000, epochs=4, patience=1,
-           dropout=0.4, input_dropout=0.4, pooling="mean+max", bigrams=120000),
+           dropout=0.4, input_dropout=0.4, pooling="mean+max", bigrams=120000, ensemble=2),
     Recipe("shakespeare-char", "charlm", "shakespeare", cell="lstm", units=512, layers=1,
            embedding_dim=64, sequence_length=200, vocab_size=0, batch_size=64, epochs=15,
            learning_rate=2e-3, dropout=0.2, bptt_k=50, patience=2),
