@@ -18,8 +18,11 @@ shape, so every figure can be read as a fraction of what the CPU can do.
 The "matmul floor" columns add up the time of the matrix products every
 implementation of the layer has to compute (timed one by one at their shapes,
 nothing else counted); "keras/floor" is the largest speed-up over Keras that
-any implementation could reach here. Nothing else should run on the machine
-meanwhile.
+any implementation could reach here. "train ms without the loop" is the
+same model with the recurrent layer replaced by its input projection alone
+(embedding, projection, output layer, loss, Adam: the part of a step both
+layers share), and "loop speed-up" compares what is left, ``(keras - that) /
+(zoo - that)``. Nothing else should run on the machine meanwhile.
 
 Shapes: ``imdb`` is batch 64, 200 steps, embedding 64, 64 units, a many-to-one
 classifier (the IMDB recipes); ``char`` is batch 64, 100 steps, 65 symbols,
@@ -64,6 +67,36 @@ def build(cell, shape, zoo, layer_options=None):
     else:
         out = keras.layers.Dense(1)(h)  # a logit: differences show (a probability would round them off)
         loss = keras.losses.BinaryCrossentropy(from_logits=True)
+    model = keras.Model(inputs, out)
+    model.compile(keras.optimizers.Adam(1e-3), loss)
+    return model
+
+
+class _NoLoop(keras.layers.Layer):
+    """Stands in for the recurrent layer: ``h_t`` = the first ``units`` of the
+    input projection ``W_x x_t`` (every step, or the last), so the model keeps
+    the embedding, the projection, the output layer and the optimizer step."""
+
+    def __init__(self, units, gates, sequences, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.sequences = units, sequences
+        self.project = keras.layers.Dense(gates * units)
+
+    def call(self, x):
+        h = self.project(x)[..., : self.units]
+        return h if self.sequences else h[:, -1]
+
+
+def build_without_loop(cell, shape):
+    """The benchmark's model with no recurrence: what a training step costs
+    besides the recurrent loops (the same for Keras' layer and the zoo's)."""
+    inputs = keras.Input((shape["steps"],), dtype="int32")
+    x = keras.layers.Embedding(shape["vocab"], shape["embedding"])(inputs)
+    seq = shape["per_step"]
+    h = _NoLoop(shape["units"], GATES[cell], seq)(x)
+    out = keras.layers.Dense(shape["vocab"] if seq else 1)(h)
+    loss = (keras.losses.SparseCategoricalCrossentropy(from_logits=True) if seq
+            else keras.losses.BinaryCrossentropy(from_logits=True))
     model = keras.Model(inputs, out)
     model.compile(keras.optimizers.Adam(1e-3), loss)
     return model
@@ -117,6 +150,8 @@ def compare(cell, shape, repeats, calls, layer_options=None):
         predict = tf.function(lambda x, m=model: m(x, training=False))
         timers[name, "train"] = timer(lambda m=model: m.train_on_batch(x, y), calls)
         timers[name, "infer"] = timer(lambda p=predict: p(x).numpy(), calls)
+    without = build_without_loop(cell, shape)
+    timers["no loop", "train"] = timer(lambda: without.train_on_batch(x, y), calls)
     times = {key: [] for key in timers}
     for _ in range(repeats):  # alternate, so drifts of the machine hit both alike
         for key, run in timers.items():
@@ -220,6 +255,7 @@ def main(argv=None):
     print()
     header = ("| shape | cell | train ms/step keras | zoo | speed-up | matmul floor | keras/floor "
               "| infer ms/batch keras | zoo | speed-up | matmul floor | keras/floor "
+              "| train ms without the loop | loop speed-up "
               "| zoo sequences/s | max abs output diff | max abs gradient diff |")
     print(header)
     print("|" + "---|" * (header.count(" | ") + 1))
@@ -227,10 +263,12 @@ def main(argv=None):
         for cell in args.cells:
             med, out_diff, grad_diff = compare(cell, SHAPES[name], args.repeats, args.calls, options)
             tk, tz = med["keras", "train"] * 1e3, med["zoo", "train"] * 1e3
+            t0 = med["no loop", "train"] * 1e3
             ik, iz = med["keras", "infer"] * 1e3, med["zoo", "infer"] * 1e3
             ft, fi = (f * 1e3 for f in matmul_floor(cell, SHAPES[name]))
             print(f"| {name} | {cell} | {tk:.1f} | {tz:.1f} | {tk / tz:.2f}x | {ft:.1f} | {tk / ft:.2f}x "
                   f"| {ik:.1f} | {iz:.1f} | {ik / iz:.2f}x | {fi:.1f} | {ik / fi:.2f}x "
+                  f"| {t0:.1f} | {(tk - t0) / (tz - t0):.2f}x "
                   f"| {SHAPES[name]['batch'] / iz * 1e3:.0f} "
                   f"| {out_diff:.1e} | {grad_diff:.1e} |", flush=True)
 
