@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 
+import keras
 import pytest
 
 from training.publish import publish
@@ -163,6 +164,9 @@ def test_shipped_entry_loads_offline_and_works(name):
     if card["interface"] == "classifier":
         p = model.predict(["a wonderful, moving film", "dull and far too long"])
         assert p[0] > 0.5 > p[1]
+        networks = [layer for layer in model.network.layers if isinstance(layer, keras.Model)]
+        assert len(networks) == card["recipe"].get("ensemble", 1)  # an ensemble says so on its card
+        assert card.get("ensemble", {"networks": 1})["networks"] == len(networks)
     elif card["interface"] == "generator":
         assert len(model.generate("ROMEO:", 50, seed=0)) == 56
     else:

@@ -157,6 +157,10 @@ def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=Tr
                                 + f"; {platform.system()} Python {platform.python_version()}",
                      "published": datetime.date.today().isoformat()},
     }
+    if recipe.ensemble > 1:
+        card["ensemble"] = {"networks": recipe.ensemble,
+                            "seeds": [recipe.seed + i for i in range(recipe.ensemble)],
+                            "output": "the mean of the networks' probabilities"}
     if note:
         card["training"]["note"] = note
     (out_dir / f"{name}.json").write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n")
