@@ -17,8 +17,9 @@ throughput: one large GEMM, and the GEMM of one recurrent step at each
 shape, so every figure can be read as a fraction of what the CPU can do.
 The "matmul floor" columns add up the time of the matrix products every
 implementation of the layer has to compute (timed one by one at their shapes,
-nothing else counted); "keras/floor" is the largest speed-up over Keras that
-any implementation could reach here. "train ms without the loop" is the
+nothing else counted); "keras/floor" estimates the largest speed-up over
+Keras that any implementation could reach here (an estimate: loops that run
+half-batches on two cores at once can beat the full-batch products' times). "train ms without the loop" is the
 same model with the recurrent layer replaced by its input projection alone
 (embedding, projection, output layer, loss, Adam: the part of a step both
 layers share), and "loop speed-up" compares what is left, ``(keras - that) /
