@@ -18,14 +18,9 @@ import time
 import keras
 import numpy as np
 
-import zoo
+from recurrent_models import SHAPES, build, data
 from zoo import parity
 from zoo.layers import RNN
-
-SHAPES = {  # batch, steps, vocabulary, embedding, units, one label per step
-    "imdb": (64, 200, 20000, 64, 64, False),
-    "char": (64, 100, 65, 64, 512, True),
-}
 
 
 def devices():
@@ -51,31 +46,6 @@ def exact_matmuls():
     import contextlib
 
     return contextlib.nullcontext()
-
-
-def model(kind, cell, shape):
-    batch, steps, vocab, emb, units, per_step = shape
-    tokens = keras.Input((steps,), batch_size=batch, dtype="int32")
-    x = keras.layers.Embedding(vocab, emb, mask_zero=not per_step)(tokens)
-    if kind == "zoo":
-        h = RNN(zoo.cells.CELLS[cell](units), return_sequences=per_step)(x)
-    else:
-        h = parity.BUILTINS[cell](units, return_sequences=per_step)(x)
-    y = keras.layers.Dense(vocab if per_step else 1, activation=None if per_step else "sigmoid")(h)
-    m = keras.Model(tokens, y)
-    loss = (keras.losses.SparseCategoricalCrossentropy(from_logits=True) if per_step
-            else "binary_crossentropy")
-    m.compile(optimizer="adam", loss=loss)
-    return m
-
-
-def batch_of(shape, seed=0):
-    batch, steps, vocab, _, _, per_step = shape
-    rng = np.random.default_rng(seed)
-    x = rng.integers(1, vocab, size=(batch, steps)).astype("int32")
-    if per_step:  # the next symbol
-        return x, np.roll(x, -1, axis=1)
-    return x, (np.mean(x < vocab // 2, axis=1) > 0.5).astype("float32")[:, None]
 
 
 def timed(fn, steps, repeats):
@@ -114,15 +84,15 @@ def main(argv=None):
           f"{'infer keras':>13}{'zoo':>9}{'ratio':>8}{'loss first->last (zoo)':>26}")
     for shape_name in args.shapes:
         shape = SHAPES[shape_name]
-        x, y = batch_of(shape)
+        x, y = data(shape)
         for cell in args.cells:
             row = {}
             for kind in ("keras", "zoo"):
-                m = model(kind, cell, shape)
-                first = float(m.evaluate(x, y, batch_size=shape[0], verbose=0))
+                m = build(cell, shape, zoo=kind == "zoo")
+                first = float(m.evaluate(x, y, batch_size=shape["batch"], verbose=0))
                 row[kind, "train"] = timed(lambda: m.train_on_batch(x, y), args.steps, args.repeats)
                 row[kind, "infer"] = timed(lambda: m.predict_on_batch(x), args.steps, args.repeats)
-                row[kind, "loss"] = (first, float(m.evaluate(x, y, batch_size=shape[0], verbose=0)))
+                row[kind, "loss"] = (first, float(m.evaluate(x, y, batch_size=shape["batch"], verbose=0)))
             tk, tz = row["keras", "train"], row["zoo", "train"]
             ik, iz = row["keras", "infer"], row["zoo", "infer"]
             first, last = row["zoo", "loss"]

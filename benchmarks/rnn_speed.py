@@ -19,8 +19,8 @@ The "matmul floor" columns add up the time of the matrix products every
 implementation of the layer has to compute (timed one by one at their shapes,
 nothing else counted); "keras/floor" estimates the largest speed-up over
 Keras that any implementation could reach here (an estimate: loops that run
-half-batches on two cores at once can beat the full-batch products' times). "train ms without the loop" is the
-same model with the recurrent layer replaced by its input projection alone
+half-batches on two cores at once can beat the full-batch products' times).
+"train ms without the loop" is the same model with the recurrent layer replaced by its input projection alone
 (embedding, projection, output layer, loss, Adam: the part of a step both
 layers share), and "loop speed-up" compares what is left, ``(keras - that) /
 (zoo - that)``. Nothing else should run on the machine meanwhile.
@@ -43,34 +43,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import cells
-from zoo.layers import RNN
-
-SHAPES = {
-    "imdb": {"batch": 64, "steps": 200, "vocab": 20000, "embedding": 64, "units": 64, "per_step": False},
-    "char": {"batch": 64, "steps": 100, "vocab": 65, "embedding": 64, "units": 512, "per_step": True},
-}
-BUILTINS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "simplernn": keras.layers.SimpleRNN}
-GATES = {"lstm": 4, "gru": 3, "simplernn": 1}
-
-
-def build(cell, shape, zoo, layer_options=None):
-    inputs = keras.Input((shape["steps"],), dtype="int32")
-    x = keras.layers.Embedding(shape["vocab"], shape["embedding"])(inputs)
-    seq = shape["per_step"]
-    if zoo:
-        h = RNN(cells.CELLS[cell](shape["units"]), return_sequences=seq, **(layer_options or {}))(x)
-    else:
-        h = BUILTINS[cell](shape["units"], return_sequences=seq)(x)
-    if seq:
-        out = keras.layers.Dense(shape["vocab"])(h)
-        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    else:
-        out = keras.layers.Dense(1)(h)  # a logit: differences show (a probability would round them off)
-        loss = keras.losses.BinaryCrossentropy(from_logits=True)
-    model = keras.Model(inputs, out)
-    model.compile(keras.optimizers.Adam(1e-3), loss)
-    return model
+from recurrent_models import GATES, SHAPES, build, data
+from zoo.parity import BUILTINS
 
 
 class _NoLoop(keras.layers.Layer):
@@ -101,16 +75,6 @@ def build_without_loop(cell, shape):
     model = keras.Model(inputs, out)
     model.compile(keras.optimizers.Adam(1e-3), loss)
     return model
-
-
-def data(shape, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.integers(1, shape["vocab"], size=(shape["batch"], shape["steps"])).astype("int32")
-    if shape["per_step"]:
-        y = rng.integers(0, shape["vocab"], size=(shape["batch"], shape["steps"])).astype("int32")
-    else:
-        y = rng.integers(0, 2, size=(shape["batch"], 1)).astype("float32")
-    return x, y
 
 
 def differences(builtin, ours, x, y):
