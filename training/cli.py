@@ -149,8 +149,6 @@ def run_train(args):
         patience=args.patience, seed=args.seed, pooling=args.pooling,
         input_dropout=args.input_dropout, bigrams=args.bigrams,
         ensemble=args.ensemble)
-    if recipe.ensemble > 1 and recipe.task != "sentiment":
-        raise SystemExit(f"zoo train: --ensemble works for the sentiment models only, not {args.name}.")
     summary = train(recipe, data_dir=args.data_dir, output_dir=args.output_dir, resume=args.resume,
                     overwrite=args.overwrite, checkpoint_every=args.checkpoint_every,
                     strategy=args.strategy, mixed_precision=args.mixed_precision, limit=args.limit,
@@ -183,10 +181,11 @@ def run(args, prog):
     """Runs a parsed command; user errors end in one line on stderr and exit status 1."""
     from training.data import DataError
     from training.loop import ResumeError
+    from training.recipes import RecipeError
 
     try:
         args.run(args)
-    except (DataError, ResumeError, FileNotFoundError) as error:
+    except (DataError, ResumeError, RecipeError, FileNotFoundError) as error:
         sys.exit(f"{prog}: error: {error}")
     except KeyError as error:
         sys.exit(f"{prog}: error: {error.args[0]}")

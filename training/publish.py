@@ -22,6 +22,7 @@ import keras
 
 from training import recipes, tasks
 from training.export import quantize_embeddings, save_for_inference, store_weights_as_float16
+from training.train import run_dirs
 from zoo import registry
 
 DATASETS = {
@@ -129,8 +130,7 @@ def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=Tr
     metrics = task.evaluate_saved(model_file, recipe, data_dir=data_dir, split=task.DEFAULT_SPLIT)
     sample = task.evaluate_saved(model_file, recipe, data_dir=data_dir, split=task.DEFAULT_SPLIT,
                                  limit=SAMPLE)
-    histories = (sorted(run_dir.glob("member-*/history.csv"), key=lambda p: int(p.parent.name[7:]))
-                 or [run_dir / "history.csv"])
+    histories = [d / "history.csv" for d in run_dirs(run_dir, recipe)]
     plot_history(histories, out_dir / f"{name}.png", f"{name}: training curves")
     card = {
         "name": name,

@@ -8,6 +8,10 @@ import dataclasses
 from dataclasses import dataclass, field
 
 
+class RecipeError(ValueError):
+    """Settings that do not go together (one-line message)."""
+
+
 @dataclass(frozen=True)
 class Recipe:
     name: str

@@ -8,12 +8,22 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from training import devices, loop, tasks
+from training import devices, loop, recipes, tasks
 from training.export import save_for_inference
 
 
 def default_output_dir(name):
     return Path("runs") / name
+
+
+def run_dirs(output_dir, recipe):
+    """Where each network of ``recipe`` trains: the run directory itself, or for
+    an ensemble ``member-1``, ``member-2``, ... inside it (each resumable like a
+    single run)."""
+    output_dir = Path(output_dir)
+    if recipe.ensemble == 1:
+        return [output_dir]
+    return [output_dir / f"member-{i + 1}" for i in range(recipe.ensemble)]
 
 
 def train(recipe, *, data_dir=None, output_dir=None, resume=False, overwrite=False,
@@ -27,15 +37,11 @@ def train(recipe, *, data_dir=None, output_dir=None, resume=False, overwrite=Fal
     task = tasks.get(recipe.task)
 
     if recipe.ensemble > 1 and recipe.task != "sentiment":
-        raise ValueError(f"An ensemble (ensemble={recipe.ensemble}) is only implemented for the "
-                         f"sentiment task, not {recipe.task!r}.")
+        raise recipes.RecipeError(f"--ensemble works for the sentiment models only, not {recipe.name}.")
     strategy = devices.make_strategy(strategy)
     with strategy.scope():
         prepared = task.prepare(recipe, data_dir=data_dir, limit=limit)
-    # an ensemble trains its members one after the other, each in its own run
-    # directory (member-1, member-2, ...), each resumable like a single run
-    members = [output_dir] if recipe.ensemble == 1 else [
-        output_dir / f"member-{i + 1}" for i in range(recipe.ensemble)]
+    members = run_dirs(output_dir, recipe)  # an ensemble's networks train one after the other
     networks, states, seconds = [], [], 0.0
     for i, member_dir in enumerate(members):
         if i:

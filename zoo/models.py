@@ -47,15 +47,12 @@ class TextClassifier(keras.Model):
         vectorizer pads every text to the recipe's length, and the steps after
         the last real token of every row are masked out anyway (same result, to
         float32 rounding; a short review costs its own length, not 600 steps)."""
-        vectorizer, bodies = self._parts
+        vectorizer, bodies, join = self._parts
         tokens = vectorizer(texts)
         longest = tf.reduce_max(tf.reduce_sum(tf.cast(tokens != 0, "int32"), axis=1))
         tokens = tokens[:, :tf.maximum(longest, 1)]
         outputs = [body(tokens, training=False) for body in bodies]
-        total = outputs[0]
-        for output in outputs[1:]:  # as keras.layers.Average adds them
-            total = total + output
-        return total / len(outputs) if len(outputs) > 1 else total
+        return join(outputs) if join else outputs[0]
 
     def predict(self, texts, batch_size=256, **kwargs):
         texts = _strings(texts)
@@ -65,17 +62,19 @@ class TextClassifier(keras.Model):
 
 
 def _split_classifier(network):
-    """``(vectorizer, bodies)`` of a classifier built as text -> TextVectorization
-    -> one model over padded token ids (0 = padding), or several whose outputs
-    a final ``Average`` layer joins (an ensemble); else ``None``."""
+    """``(vectorizer, bodies, join)`` of a classifier built as text ->
+    TextVectorization -> one model over padded token ids (0 = padding;
+    ``join`` None), or several whose outputs a final ``Average`` layer joins
+    (an ensemble; ``join`` is that layer); else ``None``."""
     layers = network.layers
     if len(layers) < 3 or not isinstance(layers[1], keras.layers.TextVectorization):
         return None
     bodies = [layer for layer in layers[2:] if isinstance(layer, keras.Model)]
     rest = [layer for layer in layers[2:] if not isinstance(layer, keras.Model)]
-    if (len(bodies) == 1 and not rest) or (
-            len(bodies) > 1 and len(rest) == 1 and isinstance(rest[0], keras.layers.Average)):
-        return layers[1], bodies
+    if len(bodies) == 1 and not rest:
+        return layers[1], bodies, None
+    if len(bodies) > 1 and len(rest) == 1 and isinstance(rest[0], keras.layers.Average):
+        return layers[1], bodies, rest[0]
     return None
 
 
