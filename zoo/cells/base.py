@@ -135,9 +135,17 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
     # and q_t = W_h h_{t-1} + b_h in it; a cell with that form gives the split
     # of its bias, ``transition(p_t, q_t, states)`` and, optionally, a
     # hand-written ``transition_grad`` (None: autodiff of the transition).
+    # A cell may also keep a per-step record for the backward pass
+    # (``record_width``, ``transition_record`` and ``record_grad``; see LSTMCell).
     def split_bias(self):
         """``(b_x, b_h)``: the bias added before the loop, and the one inside it."""
         return self.bias, None
+
+    def record_width(self):
+        """The width of the per-step record ``transition_record`` keeps for
+        ``record_grad``; None: no record (the backward pass recomputes the
+        step from ``p_t`` and ``q_t``)."""
+        return None
 
     def get_initial_state(self, batch_size=None):
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]

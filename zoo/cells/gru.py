@@ -97,23 +97,49 @@ class GRUCell(RecurrentCell):
         return self.bias[0], self.bias[1]
 
     def transition(self, p, q, states):
-        u, h_prev = self.units, states[0]
+        return self._step(p, q, states[0])[0]
+
+    def _step(self, p, q, h_prev):
+        u = self.units
         z = self.recurrent_activation(p[:, :u] + q[:, :u])
         r = self.recurrent_activation(p[:, u : 2 * u] + q[:, u : 2 * u])
-        g = self.activation(p[:, 2 * u :] + r * q[:, 2 * u :])
-        return [z * h_prev + (1 - z) * g]
+        q_g = q[:, 2 * u :]
+        g = self.activation(p[:, 2 * u :] + r * q_g)
+        return [z * h_prev + (1 - z) * g], (z, r, g, q_g)
 
     def transition_grad(self, p, q, states, d_new):
         """Backpropagation through one step, by hand (σ = sigmoid, tanh only):
         ``(dL/dp_t, dL/dq_t, [dL/dh_{t-1} direct])`` from ``dL/dh_t``."""
-        if not (self.activation is activations.tanh
-                and self.recurrent_activation is activations.sigmoid):
+        if self.record_width() is None:
             return None
-        u, h_prev, (d_h,) = self.units, states[0], d_new
-        z = ops.sigmoid(p[:, :u] + q[:, :u])
-        r = ops.sigmoid(p[:, u : 2 * u] + q[:, u : 2 * u])
-        q_g = q[:, 2 * u :]
-        g = ops.tanh(p[:, 2 * u :] + r * q_g)
+        return self._gates_grad(self._step(p, q, states[0])[1], states[0], d_new)
+
+    def record_width(self):
+        """The width of ``transition_record``'s record: ``z, r, g`` and ``q_g``."""
+        if self.activation is activations.tanh and self.recurrent_activation is activations.sigmoid:
+            return 4 * self.units
+        return None
+
+    def transition_record(self, p, q, states):
+        """``transition``, plus ``[z, r, g, q_g]``: all that ``record_grad``
+        needs besides ``h_{t-1}``."""
+        new, kept = self._step(p, q, states[0])
+        return new, ops.concatenate(kept, axis=-1)
+
+    def record_grad(self, record, states, d_new):
+        """``transition_grad`` from the step's record (no activation recomputed)."""
+        return self._gates_grad(ops.split(record, 4, axis=-1), states[0], d_new)
+
+    def record_d_q(self, d_p, record):
+        """``dL/dq`` from ``dL/dp`` and the records, for any number of steps
+        at once (``zoo.layers.bptt`` then writes only ``dL/dp`` per step):
+        they differ in the candidate's block, ``dL/dq_g = dL/dp_g ⊙ r``."""
+        u = self.units
+        return ops.concatenate([d_p[..., : 2 * u], d_p[..., 2 * u :] * record[..., u : 2 * u]], axis=-1)
+
+    def _gates_grad(self, kept, h_prev, d_new):
+        z, r, g, q_g = kept
+        (d_h,) = d_new
         d_z = d_h * (h_prev - g) * z * (1 - z)                  # dL/d pre_z
         d_a = d_h * (1 - z) * (1 - g * g)                       # dL/d (p_g + r ⊙ q_g)
         d_r = d_a * q_g * r * (1 - r)                           # dL/d pre_r

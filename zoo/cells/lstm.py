@@ -80,6 +80,9 @@ class LSTMCell(RecurrentCell):
 
     def step_from(self, pre, c_prev):
         """``[h_t, c_t]`` from the pre-activations ``W_x x_t + W_h h_{t-1} + b``."""
+        return self._step(pre, c_prev)[0]
+
+    def _step(self, pre, c_prev):
         pre_i, pre_f, pre_g, pre_o = ops.split(pre, 4, axis=-1)
         i = self.recurrent_activation(pre_i)
         f = self.recurrent_activation(pre_f)
@@ -87,7 +90,7 @@ class LSTMCell(RecurrentCell):
         o = self.recurrent_activation(pre_o)
         c = f * c_prev + i * g
         h = o * self.activation(c)
-        return [h, c]
+        return [h, c], (i, f, g, o)
 
     # The same step for zoo.layers.RNN, which computes p_t = W_x x_t + b for
     # every step before its loop and q_t = W_h h_{t-1} in it.
@@ -98,13 +101,29 @@ class LSTMCell(RecurrentCell):
     def transition_grad(self, p, q, states, d_new):
         """Backpropagation through one step, by hand (σ = sigmoid, tanh only):
         ``(dL/dp_t, dL/dq_t, [dL/dh_{t-1} direct, dL/dc_{t-1}])`` from ``dL/d[h_t, c_t]``."""
-        if not (self.activation is activations.tanh
-                and self.recurrent_activation is activations.sigmoid):
+        if self.record_width() is None:
             return None
-        c_prev = states[1]
-        pre_i, pre_f, pre_g, pre_o = ops.split(p + q, 4, axis=-1)
-        i, f, o = ops.sigmoid(pre_i), ops.sigmoid(pre_f), ops.sigmoid(pre_o)
-        g = ops.tanh(pre_g)
+        return self._gates_grad(self._step(p + q, states[1])[1], states[1], d_new)
+
+    def record_width(self):
+        """The width of ``transition_record``'s record: the four gates."""
+        if self.activation is activations.tanh and self.recurrent_activation is activations.sigmoid:
+            return 4 * self.units
+        return None
+
+    def transition_record(self, p, q, states):
+        """``transition``, plus the step's gates ``[i, f, g, o]``: all that
+        ``record_grad`` needs besides ``c_{t-1}``."""
+        new, gates = self._step(p + q, states[1])
+        return new, ops.concatenate(gates, axis=-1)
+
+    def record_grad(self, record, states, d_new):
+        """``transition_grad`` from the step's record (no activation recomputed
+        but ``tanh(c_t)``)."""
+        return self._gates_grad(ops.split(record, 4, axis=-1), states[1], d_new)
+
+    def _gates_grad(self, gates, c_prev, d_new):
+        i, f, g, o = gates
         tanh_c = ops.tanh(f * c_prev + i * g)
         d_h, d_c = d_new
         d_c = d_c + d_h * o * (1 - tanh_c * tanh_c)          # through h_t = o ⊙ tanh(c_t)
