@@ -37,124 +37,151 @@ import tensorflow as tf
 KEEP_Q_UNITS = 128
 
 
-def scan(cell, p, states, w_h, b_h=None, mask=None, return_sequences=True, store=True,
-         shards=1):
-    """Runs ``cell``'s recurrence over time-major ``p`` ``(T, batch, gates)``.
+def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=True,
+         store=True, shards=1):
+    """Runs ``cell``'s recurrence over time-major ``x`` ``(T, batch, features)``.
 
-    ``states`` are the initial states (``states[0]`` is ``h_0``), ``w_h`` is
-    ``(units, gates)``, ``b_h`` ``(gates,)`` or None, ``mask`` ``(T, batch)``
-    bool or None. Returns ``(h, final_states)``: ``h`` ``(T, batch, units)``
-    holds the carried ``h_t`` of every step (None unless ``return_sequences``).
+    ``w_x`` is ``(features, gates)``, ``w_h`` ``(units, gates)``, ``b_x`` and
+    ``b_h`` ``(gates,)`` or None, ``states`` the initial states
+    (``states[0]`` is ``h_0``), ``mask`` ``(T, batch)`` bool or None.
+    Returns ``(h, final_states)``: ``h`` ``(T, batch, units)`` holds the
+    carried ``h_t`` of every step (None unless ``return_sequences``).
 
     The backward pass needs every ``s_t``: ``store=True`` keeps them from the
     forward pass (training); ``store=False`` keeps only what the outputs
     need and, should a gradient be asked for, runs the forward pass again.
     ``shards > 1`` splits the batch into that many parts with their own
-    loops, which run at the same time on different CPU cores (one loop's
-    small per-step matmuls keep about one core busy).
+    projection, loops and weight-gradient matmuls, which run at the same
+    time on different CPU cores (one loop's small per-step matmuls keep
+    about one core busy). What the backward pass reads stays with its shard:
+    only ``x``, ``h`` and their gradients are split or joined.
     """
+    x, w_x, w_h = (tf.convert_to_tensor(a) for a in (x, w_x, w_h))  # tensors: their gradients are ours
     states = [tf.convert_to_tensor(s) for s in states]
-    w_h = tf.convert_to_tensor(w_h)  # a tensor, not a variable: its gradient is ours
-    has_bias = b_h is not None
-    bias = [tf.convert_to_tensor(b_h)] if has_bias else []
+    b_x, b_h = (None if b is None else tf.convert_to_tensor(b) for b in (b_x, b_h))
     n = len(states)
     if mask is not None:
         mask = tf.cast(mask, tf.bool)[:, :, None]
 
-    def compiled(fn, in_axes, out_axes, **fixed):
-        fn = tf.function(functools.partial(fn, cell, **fixed), jit_compile=True, autograph=False)
-        return _sharded(fn, shards, in_axes, out_axes) if shards > 1 else fn
+    def compiled(fn, **fixed):
+        return tf.function(functools.partial(fn, cell, **fixed), jit_compile=True, autograph=False)
 
-    forward_axes = {"in_axes": (1, None, None, 0, 1), "out_axes": (1, 0)}
     # The backward step needs the forward one's activations. A cell's record
-    # of them (measured: LSTM and GRU training steps 10-15% faster) saves
-    # recomputing them; else q_t is needed again: for wide layers keeping it
-    # is cheaper than one more (T * batch, units) x (units, gates) matmul.
+    # of them saves recomputing them; else q_t is needed again: for wide
+    # layers keeping it is cheaper than one more (T * batch, units) x
+    # (units, gates) matmul.
     record = cell.record_width() is not None
     keep_q = store and not record and (w_h.shape[0] or 0) >= KEEP_Q_UNITS
     forward = compiled(_forward_loop, keep_states=store, keep_h=return_sequences, keep_q=keep_q,
-                       keep_record=store and record, **forward_axes)
-    backward = compiled(_backward_loop, in_axes=(1, 1, None, 1, 0, 1), out_axes=(1, 1, 0))
+                       keep_record=store and record)
+    backward = compiled(_backward_loop)
+    present = [w is not None for w in (w_x, b_x, w_h, b_h)]
+    weights = [w for w in (w_x, b_x, w_h, b_h) if w is not None]
 
     @tf.custom_gradient
-    def run(p, w_h, *rest):
-        b = rest[0] if has_bias else None
-        s0 = list(rest[1:] if has_bias else rest)
+    def run(x, *rest):
         # The loops are not differentiated (grad below is their gradient):
         # stop_gradient keeps tapes from recording them.
-        sg = tf.stop_gradient
-        p_, w_, b_, s0_ = sg(p), sg(w_h), None if b is None else sg(b), [sg(s) for s in s0]
-        seqs, finals = forward(p_, w_, b_, s0_, mask)
+        given = iter(tf.stop_gradient(w) for w in rest[: len(weights)])
+        w_x, b_x, w_h, b_h = [next(given) if there else None for there in present]
+        s0 = [tf.stop_gradient(s) for s in rest[len(weights) :]]
+        xs = _split(tf.stop_gradient(x), 1, shards)
+        masks = _split(mask, 1, shards)
+        s0s = _split(s0, 0, shards)
+        ps = [_project(x_i, w_x, b_x) for x_i in xs]
+        outs = [forward(p, w_h, b_h, s, m) for p, s, m in zip(ps, s0s, masks)]
+        kept = [kept_i for kept_i, _ in outs]
+        finals = _join([finals_i for _, finals_i in outs], 0)
 
         def grad(*d_out):
             d_h_seq = d_out[0] if return_sequences else None
             d_finals = d_out[1:] if return_sequences else d_out
             d_finals = [tf.zeros_like(s) if d is None else d for s, d in zip(s0, d_finals)]
-            if store:
-                kept = seqs
-            else:  # run the forward pass again, keeping the states this time
-                kept = compiled(_forward_loop, keep_record=record, **forward_axes)(
-                    p_, w_, b_, s0_, mask)[0]
-            s_seqs = kept[:n]
-            # s_{t-1} for every step: the initial state, then the stored ones.
-            s_prev = [tf.concat([s[None], seq[:-1]], 0) for s, seq in zip(s0, s_seqs)]
             units, gates = tf.shape(w_h)[0], tf.shape(w_h)[1]
-            h_prev = tf.reshape(s_prev[0], [-1, units])  # (T * batch, units): 2-D matmuls
-            if record:
-                step_inputs = [kept[n]]
-            elif keep_q:
-                step_inputs = [p_, kept[n]]
-            else:  # q_t = W_h h_{t-1} + b_h for all steps in one matmul
-                q_seq = tf.reshape(tf.matmul(h_prev, w_h), tf.shape(p))
-                step_inputs = [p_, q_seq + b if has_bias else q_seq]
-            d_p, d_q, d_s0 = backward(step_inputs, s_prev, w_, d_h_seq, d_finals, mask)
-            d_w_h = tf.matmul(h_prev, tf.reshape(d_q, [-1, gates]), transpose_a=True)
-            d_b = [tf.reduce_sum(d_q, axis=[0, 1])] if has_bias else []
-            return (d_p, d_w_h, *d_b, *d_s0)
+            parts = []
+            for i, (x_i, p, s0_i, d_h, d_f, m) in enumerate(zip(
+                    xs, ps, s0s, _split(d_h_seq, 1, shards), _split(d_finals, 0, shards), masks)):
+                if store:
+                    kept_i = kept[i]
+                else:  # run the forward pass again, keeping the states this time
+                    kept_i = compiled(_forward_loop, keep_q=not record, keep_record=record)(
+                        p, w_h, b_h, s0_i, m)[0]
+                # s_{t-1} for every step: the initial state, then the stored ones.
+                s_prev = [tf.concat([s[None], seq[:-1]], 0) for s, seq in zip(s0_i, kept_i[:n])]
+                h_prev = tf.reshape(s_prev[0], [-1, units])  # (T * batch, units): 2-D matmuls
+                if record:
+                    step_inputs = [kept_i[n]]
+                elif keep_q or not store:
+                    step_inputs = [p, kept_i[n]]
+                else:  # q_t = W_h h_{t-1} + b_h for all steps in one matmul
+                    q = tf.reshape(tf.matmul(h_prev, w_h), tf.shape(p))
+                    step_inputs = [p, q if b_h is None else q + b_h]
+                d_p, d_q, d_s0 = backward(step_inputs, s_prev, w_h, d_h, d_f, m)
+                # The weight gradients: one matmul each over all steps.
+                d_p, d_q = tf.reshape(d_p, [-1, gates]), tf.reshape(d_q, [-1, gates])
+                parts.append([
+                    tf.reshape(tf.matmul(d_p, w_x, transpose_b=True), tf.shape(x_i)),  # dL/dx
+                    tf.matmul(tf.reshape(x_i, [-1, tf.shape(x_i)[2]]), d_p, transpose_a=True),
+                    None if b_x is None else tf.reduce_sum(d_p, 0),
+                    tf.matmul(h_prev, d_q, transpose_a=True),
+                    None if b_h is None else tf.reduce_sum(d_q, 0),
+                    d_s0,
+                ])
+            d_x, *d_w, d_s0 = (_join([part[k] for part in parts], axis)
+                               for k, axis in enumerate((1, None, None, None, None, 0)))
+            return (d_x, *(d for d in d_w if d is not None), *d_s0)
 
-        return ((seqs[0], *finals) if return_sequences else tuple(finals)), grad
+        h = _join([kept_i[0] for kept_i in kept], 1) if return_sequences else None
+        return ((h, *finals) if return_sequences else tuple(finals)), grad
 
-    out = run(p, w_h, *bias, *states)
+    out = run(x, *weights, *states)
     if return_sequences:
         return out[0], list(out[1 : 1 + n])
     return None, list(out[:n])
 
 
-def _sharded(fn, shards, in_axes, out_axes):
-    """``fn`` run on ``shards`` slices of the batch; arguments and results are
-    split and joined along the given axes (None: passed whole; lists of
-    tensors are split element by element)."""
+def _project(x, w_x, b_x):
+    """``p_t = W_x x_t + b_x`` for every step: one matmul."""
+    p = tf.matmul(tf.reshape(x, [-1, tf.shape(x)[2]]), w_x)
+    if b_x is not None:
+        p = p + b_x
+    return tf.reshape(p, [tf.shape(x)[0], tf.shape(x)[1], tf.shape(w_x)[1]])
 
-    def split(x, axis):
-        if axis is None or x is None:
-            return [x] * shards
-        if isinstance(x, (list, tuple)):
-            if not x:
-                return [[] for _ in range(shards)]
-            return [list(parts) for parts in zip(*(split(a, axis) for a in x))]
-        size = tf.shape(x)[axis]
-        sizes = [size // shards + tf.cast(i < size % shards, tf.int32) for i in range(shards)]
-        return tf.split(x, tf.stack(sizes), axis=axis, num=shards)
 
-    def join(parts, axis):
-        if isinstance(parts[0], (list, tuple)):
-            return [join(list(p), axis) for p in zip(*parts)]
-        return tf.concat(parts, axis)
+def _split(x, axis, shards):
+    """``x`` (a tensor, None or a list of tensors) split into ``shards`` parts
+    of the batch along ``axis``; lists are split element by element."""
+    if x is None:
+        return [None] * shards
+    if isinstance(x, (list, tuple)):
+        if not x:
+            return [[] for _ in range(shards)]
+        return [list(parts) for parts in zip(*(_split(a, axis, shards) for a in x))]
+    if shards == 1:
+        return [x]
+    size = tf.shape(x)[axis]
+    sizes = [size // shards + tf.cast(i < size % shards, tf.int32) for i in range(shards)]
+    return tf.split(x, tf.stack(sizes), axis=axis, num=shards)
 
-    def run(*args):
-        pieces = [split(a, axis) for a, axis in zip(args, in_axes)]
-        results = [fn(*(p[i] for p in pieces)) for i in range(shards)]
-        return tuple(join([r[k] for r in results], axis) for k, axis in enumerate(out_axes))
 
-    return run
+def _join(parts, axis):
+    """The shards' results joined along ``axis``, or summed where ``axis`` is
+    None; lists are joined element by element."""
+    if parts[0] is None:
+        return None
+    if isinstance(parts[0], (list, tuple)):
+        return [_join(list(p), axis) for p in zip(*parts)]
+    if len(parts) == 1:
+        return parts[0]
+    return tf.add_n(parts) if axis is None else tf.concat(parts, axis)
 
 
 def _where(mask, new, old):
     return new if mask is None else tf.where(mask, new, old)
 
 
-def _forward_loop(cell, p, w_h, b_h, s0, mask, keep_states=True, keep_h=True, keep_q=False,
-                  keep_record=False):
+def _forward_loop(cell, p, w_h, b_h, s0, mask, keep_states=True, keep_h=True,
+                  keep_q=False, keep_record=False):
     """The forward loop. Returns ``(kept, final_states)``: ``kept`` is every
     state's sequence (``keep_states``), or ``[h]`` (``keep_h``), or ``[]``,
     followed by the sequence of ``q_t`` if ``keep_q`` or of the cell's

@@ -114,14 +114,8 @@ class RNN(keras.layers.RNN):
             mask = None if mask is None else tf.reverse(mask, [0])
 
         b_x, b_h = cell.split_bias()
-        steps, batch = tf.shape(x)[0], tf.shape(x)[1]
-        p = tf.matmul(tf.reshape(x, [-1, tf.shape(x)[2]]), cell.kernel)  # W_x x_t, all steps
-        if b_x is not None:
-            p = p + b_x
-        p = tf.reshape(p, [steps, batch, -1])
-
         h, final_states = bptt.scan(
-            cell, p, states, cell.recurrent_kernel, b_h, mask=mask,
+            cell, x, cell.kernel, b_x, states, cell.recurrent_kernel, b_h, mask=mask,
             return_sequences=self.return_sequences, store=bool(training),
             shards=self._shards())
 
