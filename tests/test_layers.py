@@ -133,13 +133,41 @@ def test_other_activations_fall_back_to_autodiff_of_the_step():
     assert err["output"] <= 1e-6 and err["gradient"] <= 1e-6, err
 
 
-@pytest.mark.parametrize("name", sorted(cells.CELLS))
-def test_wide_layers_keep_q_for_the_backward_pass(name):
+@pytest.mark.parametrize("name, cell_kwargs", [
+    ("simplernn", {}), ("lstm", {"activation": "relu"}), ("lstm", {}), ("gru", {})])
+def test_wide_layers_keep_q_or_records_for_the_backward_pass(name, cell_kwargs):
     from zoo.layers import bptt
 
     err = parity.compare(name, "float64", units=bptt.KEEP_Q_UNITS, masked=True, steps=4,
-                         layer=RNN, training=True)
+                         layer=RNN, training=True, cell_kwargs=cell_kwargs)
     assert err["output"] <= 1e-6 and err["gradient"] <= 1e-6, err
+
+
+@pytest.mark.parametrize("case", ["lstm", "gru"])
+def test_records_give_the_step_and_its_gradient(case, float64):
+    """A step's record (its gate activations, kept by the forward loop) gives
+    the same new states as ``transition`` and the same gradients as
+    ``transition_grad``; the GRU's dL/dq also follows from dL/dp and the record."""
+    cell = CELL_CASES[case]()
+    cell.build((None, 3))
+    assert cell.record_width() == 4 * cell.units
+    rng = np.random.default_rng(5)
+    p, q = (tf.constant(rng.normal(size=(2, cell.units * cell.gates))) for _ in range(2))
+    states = [tf.constant(rng.normal(size=(2, 4))) for _ in cell.get_initial_state(2)]
+    d_new = [tf.constant(rng.normal(size=(2, 4))) for _ in states]
+    new, record = cell.transition_record(p, q, states)
+    assert tuple(record.shape) == (2, cell.record_width())
+    for a, b in zip(new, cell.transition(p, q, states)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    by_record, by_step = cell.record_grad(record, states, d_new), cell.transition_grad(p, q, states, d_new)
+    for a, b in zip(tf.nest.flatten(by_record), tf.nest.flatten(by_step)):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-12)
+    if case == "gru":
+        np.testing.assert_allclose(np.asarray(cell.record_d_q(by_record[0], record)),
+                                   np.asarray(by_record[1]), atol=1e-12)
+    assert cells.LSTMCell(3, activation="relu").record_width() is None  # recomputed from p, q
 
 
 def test_auto_compiles_only_where_shapes_repeat():

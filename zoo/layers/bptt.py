@@ -13,7 +13,7 @@ matmuls over all steps, as cuDNN does::
 
     dL/dW_h = sum_t h_{t-1}^T dL/dq_t        (one (units, T*batch) x (T*batch, gates) matmul)
     dL/db_h = sum_t dL/dq_t
-    dL/dW_x, dL/dx follow from dL/dp by ordinary autodiff of the projection.
+    dL/dW_x = sum_t x_t^T dL/dp_t,  dL/db_x = sum_t dL/dp_t,  dL/dx_t = dL/dp_t W_x^T
 
 The element-wise part of a backward step is, for a cell that keeps a
 per-step record (LSTM and GRU: the gate activations), its ``record_grad``
@@ -32,8 +32,8 @@ import functools
 
 import tensorflow as tf
 
-#: Layers at least this wide keep q_t = W_h h_{t-1} + b_h from the forward pass
-#: for the backward one (narrower ones recompute it in one matmul).
+#: Layers at least this wide whose cell keeps no record keep q_t = W_h h_{t-1} + b_h
+#: from the forward pass for the backward one (narrower ones recompute it in one matmul).
 KEEP_Q_UNITS = 128
 
 

@@ -20,12 +20,16 @@ class RNN(keras.layers.RNN):
 
     - ``W_x x_t + b`` for all time steps in one matmul before the loop;
     - a loop whose step is one matmul ``W_h h_{t-1}`` plus the cell's
-      element-wise ``transition``;
+      element-wise ``transition``; in training it also keeps each step's
+      gate activations (the cell's record: LSTM and GRU);
     - backpropagation through time written out by hand
       (``zoo.layers.bptt``): the backward loop carries only the state
-      gradients, and ``dL/dW_h`` is one matmul over all steps;
+      gradients, from the records without recomputing an activation, and
+      ``dL/dx``, ``dL/dW_x`` and ``dL/dW_h`` are one matmul each over all
+      steps;
     - both loops compiled with XLA, which fuses a step's element-wise work;
-    - the batch split into ``shards`` whose loops run on separate cores.
+    - the batch split into ``shards`` whose projections, loops and gradient
+      matmuls run on separate cores, each on its own part of the data.
 
     Anything else (other backends or cells, ``unroll=True``, recurrent
     dropout in training, calls not compiled with XLA) runs exactly as
