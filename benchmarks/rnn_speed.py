@@ -46,6 +46,8 @@ import tensorflow as tf
 from recurrent_models import GATES, SHAPES, build, data
 from zoo.parity import BUILTINS
 
+tf.get_logger().setLevel("ERROR")  # no retracing notes: every model is traced on purpose
+
 
 class _NoLoop(keras.layers.Layer):
     """Stands in for the recurrent layer: ``h_t`` = the first ``units`` of the
