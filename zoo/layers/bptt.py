@@ -74,7 +74,7 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
     keep_q = store and not record and (w_h.shape[0] or 0) >= KEEP_Q_UNITS
     forward = compiled(_forward_loop, keep_states=store, keep_h=return_sequences, keep_q=keep_q,
                        keep_record=store and record)
-    backward = compiled(_backward_loop)
+    backward = compiled(_backward_loop, sum_p=b_x is not None, sum_q=b_h is not None)
     present = [w is not None for w in (w_x, b_x, w_h, b_h)]
     weights = [w for w in (w_x, b_x, w_h, b_h) if w is not None]
 
@@ -120,15 +120,15 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
                 else:  # q_t = W_h h_{t-1} + b_h for all steps in one matmul
                     q = tf.reshape(tf.matmul(h_prev, w_h), tf.shape(p))
                     step_inputs = [p, q if b_h is None else q + b_h]
-                d_p, d_q, d_s0 = backward(step_inputs, s_prev, w_h_t, d_h, d_f, m)
+                d_p, d_q, d_s0, d_b_x, d_b_h = backward(step_inputs, s_prev, w_h_t, d_h, d_f, m)
                 # The weight gradients: one matmul each over all steps.
                 d_p, d_q = tf.reshape(d_p, [-1, gates]), tf.reshape(d_q, [-1, gates])
                 parts.append([
                     tf.reshape(tf.matmul(d_p, w_x, transpose_b=True), tf.shape(x_i)),  # dL/dx
                     tf.matmul(tf.reshape(x_i, [-1, tf.shape(x_i)[2]]), d_p, transpose_a=True),
-                    None if b_x is None else tf.reduce_sum(d_p, 0),
+                    d_b_x,
                     tf.matmul(h_prev, d_q, transpose_a=True),
-                    None if b_h is None else tf.reduce_sum(d_q, 0),
+                    d_b_h,
                     d_s0,
                 ])
             d_x, *d_w, d_s0 = (_join([part[k] for part in parts], axis)
@@ -224,9 +224,13 @@ def _at(seqs, t):
     return [x[t] for x in seqs]
 
 
-def _backward_loop(cell, step_inputs, s_prev, w_h_t, d_h_seq, d_finals, mask):
+def _backward_loop(cell, step_inputs, s_prev, w_h_t, d_h_seq, d_finals, mask, sum_p=False,
+                   sum_q=False):
     """Carries ``dL/ds_t`` from ``t = T`` down to 1; returns ``dL/dp``,
-    ``dL/dq`` (both ``(T, batch, gates)``) and ``dL/ds_0``. ``w_h_t`` is
+    ``dL/dq`` (both ``(T, batch, gates)``), ``dL/ds_0`` and, where ``sum_p``
+    and ``sum_q`` ask (else None), the bias gradients ``Σ_t dL/dp_t`` and
+    ``Σ_t dL/dq_t`` (summed here: TensorFlow's own sum of that shape took
+    1-2 ms on this machine, profiled). ``w_h_t`` is
     ``W_hᵀ`` ``(gates, units)``. ``step_inputs``
     is ``[records]`` (the cell's ``record_grad`` then gives a step's
     gradient) or ``[p, q]``; ``d_h_seq`` is None where only the final states
@@ -270,10 +274,14 @@ def _backward_loop(cell, step_inputs, s_prev, w_h_t, d_h_seq, d_finals, mask):
         maximum_iterations=steps)
     d_p = d_p_ta.stack()
     if same[0]:
-        return d_p, d_p, d_s0
-    if derive_q:
-        return d_p, cell.record_d_q(d_p, step_inputs[0]), d_s0
-    return d_p, d_q_ta.stack(), d_s0
+        d_q = d_p
+    elif derive_q:
+        d_q = cell.record_d_q(d_p, step_inputs[0])
+    else:
+        d_q = d_q_ta.stack()
+    d_b_p = tf.reduce_sum(d_p, [0, 1]) if sum_p else None
+    d_b_q = tf.reduce_sum(d_q, [0, 1]) if sum_q else None
+    return d_p, d_q, d_s0, d_b_p, d_b_q
 
 
 def _step_grad(cell, p_t, q_t, s_t, d_new):
