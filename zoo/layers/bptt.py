@@ -74,6 +74,8 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
     keep_q = store and not record and (w_h.shape[0] or 0) >= KEEP_Q_UNITS
     forward = compiled(_forward_loop, keep_states=store, keep_h=return_sequences, keep_q=keep_q,
                        keep_record=store and record)
+    # Without store, a gradient runs the forward loop again, keeping all it needs.
+    rerun = None if store else compiled(_forward_loop, keep_q=not record, keep_record=record)
     backward = compiled(_backward_loop, sum_p=b_x is not None, sum_q=b_h is not None)
     present = [w is not None for w in (w_x, b_x, w_h, b_h)]
     weights = [w for w in (w_x, b_x, w_h, b_h) if w is not None]
@@ -105,11 +107,7 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
             parts = []
             for i, (x_i, p, s0_i, d_h, d_f, m) in enumerate(zip(
                     xs, ps, s0s, _split(d_h_seq, 1, shards), _split(d_finals, 0, shards), masks)):
-                if store:
-                    kept_i = kept[i]
-                else:  # run the forward pass again, keeping the states this time
-                    kept_i = compiled(_forward_loop, keep_q=not record, keep_record=record)(
-                        p, w_h, b_h, s0_i, m)[0]
+                kept_i = kept[i] if store else rerun(p, w_h, b_h, s0_i, m)[0]
                 # s_{t-1} for every step: the initial state, then the stored ones.
                 s_prev = [tf.concat([s[None], seq[:-1]], 0) for s, seq in zip(s0_i, kept_i[:n])]
                 h_prev = tf.reshape(s_prev[0], [-1, units])  # (T * batch, units): 2-D matmuls
