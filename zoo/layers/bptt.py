@@ -39,13 +39,13 @@ KEEP_Q_UNITS = 128
 
 def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=True,
          store=True, shards=1):
-    """Runs ``cell``'s recurrence over time-major ``x`` ``(T, batch, features)``.
+    """Runs ``cell``'s recurrence over ``x`` ``(batch, T, features)``.
 
     ``w_x`` is ``(features, gates)``, ``w_h`` ``(units, gates)``, ``b_x`` and
     ``b_h`` ``(gates,)`` or None, ``states`` the initial states
-    (``states[0]`` is ``h_0``), ``mask`` ``(T, batch)`` bool or None.
-    Returns ``(h, final_states)``: ``h`` ``(T, batch, units)`` holds the
-    carried ``h_t`` of every step (None unless ``return_sequences``).
+    (``states[0]`` is ``h_0``), ``mask`` ``(batch, T)`` bool or None.
+    Returns ``(h, final_states)``: ``h`` ``(T, batch, units)``, time-major,
+    holds the carried ``h_t`` of every step (None unless ``return_sequences``).
 
     The backward pass needs every ``s_t``: ``store=True`` keeps them from the
     forward pass (training); ``store=False`` keeps only what the outputs
@@ -54,14 +54,15 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
     projection, loops and weight-gradient matmuls, which run at the same
     time on different CPU cores (one loop's small per-step matmuls keep
     about one core busy). What the backward pass reads stays with its shard:
-    only ``x``, ``h`` and their gradients are split or joined.
+    only ``x``, ``h`` and their gradients are split or joined, and each shard
+    puts its own part of ``x`` in time-major order.
     """
     x, w_x, w_h = (tf.convert_to_tensor(a) for a in (x, w_x, w_h))  # tensors: their gradients are ours
     states = [tf.convert_to_tensor(s) for s in states]
     b_x, b_h = (None if b is None else tf.convert_to_tensor(b) for b in (b_x, b_h))
     n = len(states)
     if mask is not None:
-        mask = tf.cast(mask, tf.bool)[:, :, None]
+        mask = tf.cast(mask, tf.bool)
 
     def compiled(fn, **fixed):
         return tf.function(functools.partial(fn, cell, **fixed), jit_compile=True, autograph=False)
@@ -87,8 +88,8 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
         given = iter(tf.stop_gradient(w) for w in rest[: len(weights)])
         w_x, b_x, w_h, b_h = [next(given) if there else None for there in present]
         s0 = [tf.stop_gradient(s) for s in rest[len(weights) :]]
-        xs = _split(tf.stop_gradient(x), 1, shards)
-        masks = _split(mask, 1, shards)
+        xs = [tf.transpose(x_i, [1, 0, 2]) for x_i in _split(tf.stop_gradient(x), 0, shards)]
+        masks = [None if m is None else tf.transpose(m)[:, :, None] for m in _split(mask, 0, shards)]
         s0s = _split(s0, 0, shards)
         ps = [_project(x_i, w_x, b_x) for x_i in xs]
         outs = [forward(p, w_h, b_h, s, m) for p, s, m in zip(ps, s0s, masks)]
@@ -121,8 +122,9 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
                 d_p, d_q, d_s0, d_b_x, d_b_h = backward(step_inputs, s_prev, w_h_t, d_h, d_f, m)
                 # The weight gradients: one matmul each over all steps.
                 d_p, d_q = tf.reshape(d_p, [-1, gates]), tf.reshape(d_q, [-1, gates])
+                d_x_i = tf.reshape(tf.matmul(d_p, w_x, transpose_b=True), tf.shape(x_i))
                 parts.append([
-                    tf.reshape(tf.matmul(d_p, w_x, transpose_b=True), tf.shape(x_i)),  # dL/dx
+                    tf.transpose(d_x_i, [1, 0, 2]),  # dL/dx, batch-major as x
                     tf.matmul(tf.reshape(x_i, [-1, tf.shape(x_i)[2]]), d_p, transpose_a=True),
                     d_b_x,
                     tf.matmul(h_prev, d_q, transpose_a=True),
@@ -130,7 +132,7 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
                     d_s0,
                 ])
             d_x, *d_w, d_s0 = (_join([part[k] for part in parts], axis)
-                               for k, axis in enumerate((1, None, None, None, None, 0)))
+                               for k, axis in enumerate((0, None, None, None, None, 0)))
             return (d_x, *(d for d in d_w if d is not None), *d_s0)
 
         h = _join([kept_i[0] for kept_i in kept], 1) if return_sequences else None

@@ -110,12 +110,11 @@ class RNN(keras.layers.RNN):
         if training and cell.dropout > 0:  # one mask per sequence, as the cell's own step does
             x = x * ops.expand_dims(cell.get_dropout_mask(x[:, 0]), 1)
 
-        x = tf.transpose(x, [1, 0, 2])  # time-major
         if mask is not None:
-            mask = tf.transpose(tf.cast(mask, tf.bool))
+            mask = tf.cast(mask, tf.bool)
         if self.go_backwards:
-            x = tf.reverse(x, [0])
-            mask = None if mask is None else tf.reverse(mask, [0])
+            x = tf.reverse(x, [1])
+            mask = None if mask is None else tf.reverse(mask, [1])
 
         b_x, b_h = cell.split_bias()
         h, final_states = bptt.scan(
@@ -125,6 +124,7 @@ class RNN(keras.layers.RNN):
 
         # Keras' outputs where a row is masked: zeros with zero_output_for_mask,
         # else the last unmasked output (zeros before the first).
+        mask = None if mask is None else tf.transpose(mask)  # time-major, as h
         if self.return_sequences:
             if mask is not None:
                 shown = mask if self.zero_output_for_mask else tf.cumsum(tf.cast(mask, "int32"), 0) > 0
