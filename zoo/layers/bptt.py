@@ -226,15 +226,15 @@ def _at(seqs, t):
 
 def _backward_loop(cell, step_inputs, s_prev, w_h_t, d_h_seq, d_finals, mask, sum_p=False,
                    sum_q=False):
-    """Carries ``dL/ds_t`` from ``t = T`` down to 1; returns ``dL/dp``,
-    ``dL/dq`` (both ``(T, batch, gates)``), ``dL/ds_0`` and, where ``sum_p``
-    and ``sum_q`` ask (else None), the bias gradients ``Σ_t dL/dp_t`` and
-    ``Σ_t dL/dq_t`` (summed here: TensorFlow's own sum of that shape took
-    1-2 ms on this machine, profiled). ``w_h_t`` is
-    ``W_hᵀ`` ``(gates, units)``. ``step_inputs``
-    is ``[records]`` (the cell's ``record_grad`` then gives a step's
-    gradient) or ``[p, q]``; ``d_h_seq`` is None where only the final states
-    reach the loss."""
+    """Carries ``dL/ds_t`` from ``t = T`` down to 1.
+
+    ``step_inputs`` is ``[records]`` (the cell's ``record_grad`` then gives a
+    step's gradient) or ``[p, q]``; ``w_h_t`` is ``W_hᵀ`` ``(gates, units)``;
+    ``d_h_seq`` is None where only the final states reach the loss. Returns
+    ``dL/dp``, ``dL/dq`` (both ``(T, batch, gates)``), ``dL/ds_0`` and, where
+    ``sum_p`` and ``sum_q`` ask (else None), the bias gradients ``Σ_t dL/dp_t``
+    and ``Σ_t dL/dq_t``: summed here, as TensorFlow's own sum of that shape
+    took 1-2 ms on this machine (profiled)."""
     steps = tf.shape(step_inputs[0])[0]
     d_p_ta = tf.TensorArray(step_inputs[0].dtype, size=steps)
     d_q_ta = tf.TensorArray(step_inputs[0].dtype, size=steps)
