@@ -1,6 +1,8 @@
 """zoo.layers.RNN: the fast path's arguments, fallbacks, shards, saving, and its
 hand-written step gradients (its parity with Keras is in test_parity.py)."""
 
+import functools
+
 import keras
 import numpy as np
 import pytest
@@ -168,6 +170,48 @@ def test_records_give_the_step_and_its_gradient(case, float64):
         np.testing.assert_allclose(np.asarray(cell.record_d_q(by_record[0], record)),
                                    np.asarray(by_record[1]), atol=1e-12)
     assert cells.LSTMCell(3, activation="relu").record_width() is None  # recomputed from p, q
+
+
+@pytest.mark.parametrize("case", ["lstm", "simplernn-relu", "lstm-no-bias"])
+def test_joint_weights_give_the_step(case, float64):
+    """``[x_t, h_{t-1}] W + b`` with the cell's ``joint_weights``, split by
+    ``joint_split``, gives the same new states as ``p_t = W_x x_t + b_x`` and
+    ``q_t = W_h h_{t-1} + b_h``; the GRU has no joint form."""
+    cell = cells.LSTMCell(4, use_bias=False) if case == "lstm-no-bias" else CELL_CASES[case]()
+    cell.build((None, 3))
+    rng = np.random.default_rng(6)
+    for w in cell.weights:
+        w.assign(rng.normal(size=w.shape))
+    x = tf.constant(rng.normal(size=(2, 3)))
+    states = [tf.constant(rng.normal(size=(2, 4))) for _ in cell.get_initial_state(2)]
+    b_x, b_h = cell.split_bias()
+    w, b = cell.joint_weights(cell.kernel, b_x, cell.recurrent_kernel, b_h)
+    z = tf.matmul(tf.concat([x, states[0]], 1), w)
+    joint = cell.transition(*cell.joint_split(z if b is None else z + b), states)
+    p = tf.matmul(x, cell.kernel) + (0 if b_x is None else b_x)
+    q = tf.matmul(states[0], cell.recurrent_kernel) + (0 if b_h is None else b_h)
+    for a, c in zip(joint, cell.transition(p, q, states)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(c), atol=1e-12)
+    gru = cells.GRUCell(4)
+    gru.build((None, 3))
+    assert gru.joint_weights(gru.kernel, *gru.split_bias()[:1], gru.recurrent_kernel, None) is None
+
+
+@pytest.mark.parametrize("name, projects", [("lstm", False), ("simplernn", False), ("gru", True)])
+def test_inference_projects_x_before_the_loop_only_without_a_joint_form(name, projects, monkeypatch):
+    from zoo.layers import bptt
+
+    calls = []
+    project = bptt._project
+    monkeypatch.setattr(bptt, "_project", lambda *a: calls.append(1) or project(*a))
+    layer = RNN(cells.CELLS[name](4), jit_compile=True, shards=2)
+    x = tf.ones((4, 3, 2))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = layer(x)  # inference: the fast path without stored states
+    assert len(calls) == (2 if projects else 0)  # one projection a shard
+    tape.gradient(y, x)  # the gradient's re-run needs p_t: projected now
+    assert len(calls) == 2
 
 
 def test_auto_compiles_only_where_shapes_repeat():

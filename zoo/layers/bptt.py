@@ -6,6 +6,11 @@ A recurrent layer computes, for ``t = 1..T``::
     q_t = W_h h_{t-1} + b_h               the only matmul inside the loop
     s_t = transition(p_t, q_t, s_{t-1})   the cell's element-wise step; s_t = [h_t, ...]
 
+In inference, a cell that takes ``p_t`` and ``q_t`` only as their sum
+(simple RNN, LSTM) computes both in one matmul a step instead,
+``[x_t, h_{t-1}] [W_x; W_h] + b`` (its ``joint_weights``): the loop then
+reads ``x`` as given, and no ``p`` for all steps is written and read back.
+
 ``scan`` runs that loop forward and, for the gradient, backward: the
 backward loop carries only ``dL/ds_t`` and writes the per-step gradients
 ``dL/dp_t`` and ``dL/dq_t``. The weight gradients are then single large
@@ -75,6 +80,12 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
     keep_q = store and not record and (w_h.shape[0] or 0) >= KEEP_Q_UNITS
     forward = compiled(_forward_loop, keep_states=store, keep_h=return_sequences, keep_q=keep_q,
                        keep_record=store and record)
+    # Where nothing after the loop reads p_t (inference), the loop of a cell
+    # with a joint form computes p_t and q_t in one matmul a step,
+    # [x_t, h_{t-1}] W, instead of reading p_t from a projection of all steps
+    # made before it, and reads x in Keras' batch-major order, without a
+    # transpose (measured: see the README).
+    forward_joint = compiled(_forward_loop, keep_states=False, keep_h=return_sequences, joint=True)
     # Without store, a gradient runs the forward loop again, keeping all it needs.
     rerun = None if store else compiled(_forward_loop, keep_q=not record, keep_record=record)
     backward = compiled(_backward_loop, sum_p=b_x is not None, sum_q=b_h is not None)
@@ -88,11 +99,17 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
         given = iter(tf.stop_gradient(w) for w in rest[: len(weights)])
         w_x, b_x, w_h, b_h = [next(given) if there else None for there in present]
         s0 = [tf.stop_gradient(s) for s in rest[len(weights) :]]
-        xs = [tf.transpose(x_i, [1, 0, 2]) for x_i in _split(tf.stop_gradient(x), 0, shards)]
+        joint_w = None if store else cell.joint_weights(w_x, b_x, w_h, b_h)
+        batch_major = joint_w is not None
+        xs = _split(tf.stop_gradient(x), 0, shards)
+        xs = xs if batch_major else [tf.transpose(x_i, [1, 0, 2]) for x_i in xs]
         masks = [None if m is None else tf.transpose(m)[:, :, None] for m in _split(mask, 0, shards)]
         s0s = _split(s0, 0, shards)
-        ps = [_project(x_i, w_x, b_x) for x_i in xs]
-        outs = [forward(p, w_h, b_h, s, m) for p, s, m in zip(ps, s0s, masks)]
+        if batch_major:
+            outs = [forward_joint(x_i, *joint_w, s, m) for x_i, s, m in zip(xs, s0s, masks)]
+        else:
+            ps = [_project(x_i, w_x, b_x) for x_i in xs]
+            outs = [forward(p, w_h, b_h, s, m) for p, s, m in zip(ps, s0s, masks)]
         kept = [kept_i for kept_i, _ in outs]
         finals = _join([finals_i for _, finals_i in outs], 0)
 
@@ -106,8 +123,11 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
             # slower there, 23 against 12 µs per step.
             w_h_t = tf.transpose(w_h)
             parts = []
-            for i, (x_i, p, s0_i, d_h, d_f, m) in enumerate(zip(
-                    xs, ps, s0s, _split(d_h_seq, 1, shards), _split(d_finals, 0, shards), masks)):
+            for i, (x_i, s0_i, d_h, d_f, m) in enumerate(zip(
+                    xs, s0s, _split(d_h_seq, 1, shards), _split(d_finals, 0, shards), masks)):
+                if batch_major:  # no p_t made yet: the rerun needs it
+                    x_i = tf.transpose(x_i, [1, 0, 2])
+                p = _project(x_i, w_x, b_x) if batch_major else ps[i]
                 kept_i = kept[i] if store else rerun(p, w_h, b_h, s0_i, m)[0]
                 # s_{t-1} for every step: the initial state, then the stored ones.
                 s_prev = [tf.concat([s[None], seq[:-1]], 0) for s, seq in zip(s0_i, kept_i[:n])]
@@ -185,22 +205,33 @@ def _where(mask, new, old):
 
 
 def _forward_loop(cell, p, w_h, b_h, s0, mask, keep_states=True, keep_h=True,
-                  keep_q=False, keep_record=False):
+                  keep_q=False, keep_record=False, joint=False):
     """The forward loop. Returns ``(kept, final_states)``: ``kept`` is every
     state's sequence (``keep_states``), or ``[h]`` (``keep_h``), or ``[]``,
     followed by the sequence of ``q_t`` if ``keep_q`` or of the cell's
-    records if ``keep_record``."""
-    steps = tf.shape(p)[0]
+    records if ``keep_record``.
+
+    ``joint``: ``p`` is ``x``, ``(batch, T, features)`` as Keras orders it,
+    and ``w_h``, ``b_h`` are the cell's ``joint_weights``: a step computes
+    ``p_t`` and ``q_t`` in one matmul ``[x_t, h_{t-1}] W + b``."""
+    steps = tf.shape(p)[1 if joint else 0]
     kept = len(s0) if keep_states else int(keep_h)
     tas = [tf.TensorArray(s.dtype, size=steps) for s in s0[:kept]]
     tas += [tf.TensorArray(p.dtype, size=steps)] if keep_q or keep_record else []
-    seqs = [p] if mask is None else [p, mask]
+    # A joint step slices x_t where it reads it (into the small concatenation,
+    # which costs little); a step otherwise reads p_t carried from the last one.
+    seqs = ([] if joint else [p]) + ([] if mask is None else [mask])
 
     def body(t, s, now, tas):
-        p_t, m = now[0], (now[1] if mask is not None else None)
-        q = tf.matmul(s[0], w_h)
-        if b_h is not None:
-            q = q + b_h
+        m = now[-1] if mask is not None else None
+        if joint:
+            z = tf.matmul(tf.concat([p[:, t], s[0]], 1), w_h)
+            p_t, q = cell.joint_split(z if b_h is None else z + b_h)
+        else:
+            p_t = now[0]
+            q = tf.matmul(s[0], w_h)
+            if b_h is not None:
+                q = q + b_h
         if keep_record:
             new, record = cell.transition_record(p_t, q, s)
         else:

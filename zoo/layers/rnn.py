@@ -21,7 +21,9 @@ class RNN(keras.layers.RNN):
     - ``W_x x_t + b`` for all time steps in one matmul before the loop;
     - a loop whose step is one matmul ``W_h h_{t-1}`` plus the cell's
       element-wise ``transition``; in training it also keeps each step's
-      gate activations (the cell's record: LSTM and GRU);
+      gate activations (the cell's record: LSTM and GRU); in inference the
+      simple RNN's and the LSTM's loops instead compute
+      ``[x_t, h_{t-1}] [W_x; W_h]`` in one matmul a step;
     - backpropagation through time written out by hand
       (``zoo.layers.bptt``): the backward loop carries only the state
       gradients, from the records without recomputing an activation, and
