@@ -78,14 +78,18 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
     # (units, gates) matmul.
     record = cell.record_width() is not None
     keep_q = store and not record and (w_h.shape[0] or 0) >= KEEP_Q_UNITS
+    # Where nothing after the forward loop reads p_t (inference, or a cell
+    # with a record), the loop of a cell with a joint form computes p_t and
+    # q_t in one matmul a step, [x_t, h_{t-1}] W, instead of reading p_t from
+    # a projection of all steps made before it, and reads x in Keras'
+    # batch-major order (measured: see the README).
+    joint_w = None
+    if not store or record:
+        joint_w = cell.joint_weights(*(None if w is None else tf.stop_gradient(w)
+                                       for w in (w_x, b_x, w_h, b_h)))
+    joint = joint_w is not None
     forward = compiled(_forward_loop, keep_states=store, keep_h=return_sequences, keep_q=keep_q,
-                       keep_record=store and record)
-    # Where nothing after the loop reads p_t (inference), the loop of a cell
-    # with a joint form computes p_t and q_t in one matmul a step,
-    # [x_t, h_{t-1}] W, instead of reading p_t from a projection of all steps
-    # made before it, and reads x in Keras' batch-major order, without a
-    # transpose (measured: see the README).
-    forward_joint = compiled(_forward_loop, keep_states=False, keep_h=return_sequences, joint=True)
+                       keep_record=store and record, joint=joint)
     # Without store, a gradient runs the forward loop again, keeping all it needs.
     rerun = None if store else compiled(_forward_loop, keep_q=not record, keep_record=record)
     backward = compiled(_backward_loop, sum_p=b_x is not None, sum_q=b_h is not None)
@@ -99,14 +103,12 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
         given = iter(tf.stop_gradient(w) for w in rest[: len(weights)])
         w_x, b_x, w_h, b_h = [next(given) if there else None for there in present]
         s0 = [tf.stop_gradient(s) for s in rest[len(weights) :]]
-        joint_w = None if store else cell.joint_weights(w_x, b_x, w_h, b_h)
-        batch_major = joint_w is not None
         xs = _split(tf.stop_gradient(x), 0, shards)
-        xs = xs if batch_major else [tf.transpose(x_i, [1, 0, 2]) for x_i in xs]
+        xs = xs if joint else [tf.transpose(x_i, [1, 0, 2]) for x_i in xs]
         masks = [None if m is None else tf.transpose(m)[:, :, None] for m in _split(mask, 0, shards)]
         s0s = _split(s0, 0, shards)
-        if batch_major:
-            outs = [forward_joint(x_i, *joint_w, s, m) for x_i, s, m in zip(xs, s0s, masks)]
+        if joint:
+            outs = [forward(x_i, *joint_w, s, m) for x_i, s, m in zip(xs, s0s, masks)]
         else:
             ps = [_project(x_i, w_x, b_x) for x_i in xs]
             outs = [forward(p, w_h, b_h, s, m) for p, s, m in zip(ps, s0s, masks)]
@@ -125,9 +127,11 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
             parts = []
             for i, (x_i, s0_i, d_h, d_f, m) in enumerate(zip(
                     xs, s0s, _split(d_h_seq, 1, shards), _split(d_finals, 0, shards), masks)):
-                if batch_major:  # no p_t made yet: the rerun needs it
+                if joint:  # time-major, as dL/dp and h are; p_t only for a re-run
                     x_i = tf.transpose(x_i, [1, 0, 2])
-                p = _project(x_i, w_x, b_x) if batch_major else ps[i]
+                    p = None if store else _project(x_i, w_x, b_x)
+                else:
+                    p = ps[i]
                 kept_i = kept[i] if store else rerun(p, w_h, b_h, s0_i, m)[0]
                 # s_{t-1} for every step: the initial state, then the stored ones.
                 s_prev = [tf.concat([s[None], seq[:-1]], 0) for s, seq in zip(s0_i, kept_i[:n])]
