@@ -172,12 +172,13 @@ def test_records_give_the_step_and_its_gradient(case, float64):
     assert cells.LSTMCell(3, activation="relu").record_width() is None  # recomputed from p, q
 
 
-@pytest.mark.parametrize("case", ["lstm", "simplernn-relu", "lstm-no-bias"])
-def test_joint_weights_give_the_step(case, float64):
-    """``[x_t, h_{t-1}] W + b`` with the cell's ``joint_weights``, split by
-    ``joint_split``, gives the same new states as ``p_t = W_x x_t + b_x`` and
-    ``q_t = W_h h_{t-1} + b_h``; the GRU has no joint form."""
-    cell = cells.LSTMCell(4, use_bias=False) if case == "lstm-no-bias" else CELL_CASES[case]()
+@pytest.mark.parametrize("case", ["lstm", "simplernn-relu", "gru", "lstm-no-bias", "gru-no-bias"])
+def test_joint_step_gives_the_step(case, float64):
+    """``p_t`` and ``q_t`` from the cell's ``joint_step`` (computed inside the
+    loop from ``x_t`` and ``h_{t-1}``) give the same new states as
+    ``p_t = W_x x_t + b_x`` and ``q_t = W_h h_{t-1} + b_h``."""
+    name, _, no_bias = case.partition("-no-")
+    cell = cells.CELLS[name](4, use_bias=False) if no_bias else CELL_CASES[name]()
     cell.build((None, 3))
     rng = np.random.default_rng(6)
     for w in cell.weights:
@@ -185,26 +186,26 @@ def test_joint_weights_give_the_step(case, float64):
     x = tf.constant(rng.normal(size=(2, 3)))
     states = [tf.constant(rng.normal(size=(2, 4))) for _ in cell.get_initial_state(2)]
     b_x, b_h = cell.split_bias()
-    w, b = cell.joint_weights(cell.kernel, b_x, cell.recurrent_kernel, b_h)
-    z = tf.matmul(tf.concat([x, states[0]], 1), w)
-    joint = cell.transition(*cell.joint_split(z if b is None else z + b), states)
+    weights = cell.joint_weights(cell.kernel, b_x, cell.recurrent_kernel, b_h)
+    joint = cell.transition(*cell.joint_step(x, states[0], *weights), states)
     p = tf.matmul(x, cell.kernel) + (0 if b_x is None else b_x)
     q = tf.matmul(states[0], cell.recurrent_kernel) + (0 if b_h is None else b_h)
     for a, c in zip(joint, cell.transition(p, q, states)):
         np.testing.assert_allclose(np.asarray(a), np.asarray(c), atol=1e-12)
-    gru = cells.GRUCell(4)
-    gru.build((None, 3))
-    assert gru.joint_weights(gru.kernel, *gru.split_bias()[:1], gru.recurrent_kernel, None) is None
 
 
-@pytest.mark.parametrize("name, projects", [("lstm", False), ("simplernn", False), ("gru", True)])
-def test_inference_projects_x_before_the_loop_only_without_a_joint_form(name, projects, monkeypatch):
+WIDE_GRU = cells.GRUCell.JOINT_UNITS + 1
+
+
+@pytest.mark.parametrize("name, units, projects", [
+    ("lstm", 4, False), ("simplernn", 4, False), ("gru", 4, False), ("gru", WIDE_GRU, True)])
+def test_x_is_projected_before_the_loop_only_without_a_joint_form(name, units, projects, monkeypatch):
     from zoo.layers import bptt
 
     calls = []
     project = bptt._project
     monkeypatch.setattr(bptt, "_project", lambda *a: calls.append(1) or project(*a))
-    layer = RNN(cells.CELLS[name](4), jit_compile=True, shards=2)
+    layer = RNN(cells.CELLS[name](units), jit_compile=True, shards=2)
     x = tf.ones((4, 3, 2))
     with tf.GradientTape() as tape:
         tape.watch(x)
@@ -212,6 +213,8 @@ def test_inference_projects_x_before_the_loop_only_without_a_joint_form(name, pr
     assert len(calls) == (2 if projects else 0)  # one projection a shard
     tape.gradient(y, x)  # the gradient's re-run needs p_t: projected now
     assert len(calls) == 2
+    layer(x, training=True)  # training: projected only by a cell without records
+    assert len(calls) == (4 if projects or name == "simplernn" else 2)
 
 
 def test_auto_compiles_only_where_shapes_repeat():

@@ -138,23 +138,27 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
     # A cell may also keep a per-step record for the backward pass
     # (``record_width``, ``transition_record`` and ``record_grad``; see LSTMCell).
     # Where the loop needs no p_t for later (inference, or a cell with a
-    # record), it computes p_t and q_t in one matmul a step (``joint_weights``).
+    # record), it may compute p_t and q_t inside the loop (``joint_weights``
+    # and ``joint_step``).
     def split_bias(self):
         """``(b_x, b_h)``: the bias added before the loop, and the one inside it."""
         return self.bias, None
 
     def joint_weights(self, w_x, b_x, w_h, b_h):
-        """``(W, b)`` for one matmul a step, ``[x_t, h_{t-1}] W + b``, which
-        ``joint_split`` turns into ``(p_t, q_t)``, or None (no such form).
-        This form, for cells that take ``p_t`` and ``q_t`` only as their sum
-        (simple RNN, LSTM), stacks ``W = [W_x; W_h]`` and adds the biases;
-        ``p_t`` is then the whole pre-activation and ``q_t`` zero."""
+        """The weights ``joint_step`` takes (a tuple), or None: the cell has no
+        joint form. This one, for cells that take ``p_t`` and ``q_t`` only as
+        their sum (simple RNN, LSTM), is ``W = [W_x; W_h]`` and the summed
+        bias (None without one)."""
         w = ops.concatenate([w_x, w_h], axis=0)
         b = b_h if b_x is None else b_x if b_h is None else b_x + b_h
         return w, b
 
-    def joint_split(self, z):
-        """``(p_t, q_t)`` from the joint matmul's ``z`` (see ``joint_weights``)."""
+    def joint_step(self, x_t, h_prev, w, b):
+        """``(p_t, q_t)`` computed in the loop from ``x_t`` and ``h_{t-1}``:
+        here one matmul ``[x_t, h_{t-1}] W + b``, the whole pre-activation in
+        ``p_t``, and ``q_t`` zero."""
+        z = ops.matmul(ops.concatenate([x_t, h_prev], axis=-1), w)
+        z = z if b is None else z + b
         return z, ops.zeros_like(z)
 
     def record_width(self):

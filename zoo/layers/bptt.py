@@ -6,10 +6,13 @@ A recurrent layer computes, for ``t = 1..T``::
     q_t = W_h h_{t-1} + b_h               the only matmul inside the loop
     s_t = transition(p_t, q_t, s_{t-1})   the cell's element-wise step; s_t = [h_t, ...]
 
-In inference, a cell that takes ``p_t`` and ``q_t`` only as their sum
-(simple RNN, LSTM) computes both in one matmul a step instead,
-``[x_t, h_{t-1}] [W_x; W_h] + b`` (its ``joint_weights``): the loop then
-reads ``x`` as given, and no ``p`` for all steps is written and read back.
+Where nothing after the forward loop reads ``p_t`` (inference, and
+training of a cell that keeps records), a cell's ``joint_step`` may compute
+``p_t`` and ``q_t`` inside the loop instead, from ``x_t`` and ``h_{t-1}``: one
+matmul ``[x_t, h_{t-1}] [W_x; W_h] + b`` for the simple RNN and the LSTM,
+three for a GRU of up to 256 units. The loop then reads ``x`` as given, and
+no ``p`` for all steps is written and read back: for small layers the
+per-step cost of carrying ``p_t`` outweighs one larger matmul before the loop.
 
 ``scan`` runs that loop forward and, for the gradient, backward: the
 backward loop carries only ``dL/ds_t`` and writes the per-step gradients
@@ -80,8 +83,8 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
     keep_q = store and not record and (w_h.shape[0] or 0) >= KEEP_Q_UNITS
     # Where nothing after the forward loop reads p_t (inference, or a cell
     # with a record), the loop of a cell with a joint form computes p_t and
-    # q_t in one matmul a step, [x_t, h_{t-1}] W, instead of reading p_t from
-    # a projection of all steps made before it, and reads x in Keras'
+    # q_t from x_t and h_{t-1} (the cell's joint_step) instead of reading p_t
+    # from a projection of all steps made before it, and reads x in Keras'
     # batch-major order (measured: see the README).
     joint_w = None
     if not store or record:
@@ -108,7 +111,7 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
         masks = [None if m is None else tf.transpose(m)[:, :, None] for m in _split(mask, 0, shards)]
         s0s = _split(s0, 0, shards)
         if joint:
-            outs = [forward(x_i, *joint_w, s, m) for x_i, s, m in zip(xs, s0s, masks)]
+            outs = [forward(x_i, joint_w, None, s, m) for x_i, s, m in zip(xs, s0s, masks)]
         else:
             ps = [_project(x_i, w_x, b_x) for x_i in xs]
             outs = [forward(p, w_h, b_h, s, m) for p, s, m in zip(ps, s0s, masks)]
@@ -216,8 +219,8 @@ def _forward_loop(cell, p, w_h, b_h, s0, mask, keep_states=True, keep_h=True,
     records if ``keep_record``.
 
     ``joint``: ``p`` is ``x``, ``(batch, T, features)`` as Keras orders it,
-    and ``w_h``, ``b_h`` are the cell's ``joint_weights``: a step computes
-    ``p_t`` and ``q_t`` in one matmul ``[x_t, h_{t-1}] W + b``."""
+    and ``w_h`` the cell's ``joint_weights``: a step computes ``p_t`` and
+    ``q_t`` from ``x_t`` and ``h_{t-1}`` with the cell's ``joint_step``."""
     steps = tf.shape(p)[1 if joint else 0]
     kept = len(s0) if keep_states else int(keep_h)
     tas = [tf.TensorArray(s.dtype, size=steps) for s in s0[:kept]]
@@ -229,8 +232,7 @@ def _forward_loop(cell, p, w_h, b_h, s0, mask, keep_states=True, keep_h=True,
     def body(t, s, now, tas):
         m = now[-1] if mask is not None else None
         if joint:
-            z = tf.matmul(tf.concat([p[:, t], s[0]], 1), w_h)
-            p_t, q = cell.joint_split(z if b_h is None else z + b_h)
+            p_t, q = cell.joint_step(p[:, t], s[0], *w_h)
         else:
             p_t = now[0]
             q = tf.matmul(s[0], w_h)

@@ -21,9 +21,12 @@ class RNN(keras.layers.RNN):
     - ``W_x x_t + b`` for all time steps in one matmul before the loop;
     - a loop whose step is one matmul ``W_h h_{t-1}`` plus the cell's
       element-wise ``transition``; in training it also keeps each step's
-      gate activations (the cell's record: LSTM and GRU); in inference the
-      simple RNN's and the LSTM's loops instead compute
-      ``[x_t, h_{t-1}] [W_x; W_h]`` in one matmul a step;
+      gate activations (the cell's record: LSTM and GRU);
+    - where nothing after the loop needs ``W_x x_t`` (inference; LSTM and
+      GRU training), the loop computes it instead: ``[x_t, h_{t-1}]
+      [W_x; W_h]`` in one matmul a step for the simple RNN and the LSTM,
+      three matmuls for a GRU of up to 256 units (wider ones keep the
+      projection before the loop);
     - backpropagation through time written out by hand
       (``zoo.layers.bptt``): the backward loop carries only the state
       gradients, from the records without recomputing an activation, and
