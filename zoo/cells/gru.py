@@ -104,31 +104,34 @@ class GRUCell(RecurrentCell):
     JOINT_UNITS = 256
 
     def joint_weights(self, w_x, b_x, w_h, b_h):
-        """The weights of ``joint_step``: ``[W_x,zr; W_h,zr]`` with the summed
-        ``z, r`` bias, then ``W_x,g``, ``b_x,g``, ``W_h,g``, ``b_h,g`` (biases
-        None without them); None above ``JOINT_UNITS``."""
+        """The weights of ``joint_step``: the ``z, r`` blocks in
+        ``RecurrentCell``'s joint form (``[W_x,zr; W_h,zr]``, the biases summed),
+        then ``W_x,g``, ``b_x,g``, ``W_h,g``, ``b_h,g`` (biases None without
+        them); None above ``JOINT_UNITS``."""
         u = self.units
         if u > self.JOINT_UNITS:
             return None
-        w_zr = ops.concatenate([w_x[:, : 2 * u], w_h[:, : 2 * u]], axis=0)
-        b_zr = b_h if b_x is None else b_x if b_h is None else b_x + b_h
-        return (w_zr, None if b_zr is None else b_zr[: 2 * u], w_x[:, 2 * u :],
-                None if b_x is None else b_x[2 * u :], w_h[:, 2 * u :],
-                None if b_h is None else b_h[2 * u :])
+        zr, g = slice(0, 2 * u), slice(2 * u, None)
+
+        def part(b, block):
+            return None if b is None else b[block]
+
+        w_zr, b_zr = super().joint_weights(w_x[:, zr], part(b_x, zr), w_h[:, zr], part(b_h, zr))
+        return w_zr, b_zr, w_x[:, g], part(b_x, g), w_h[:, g], part(b_h, g)
 
     def joint_step(self, x_t, h_prev, w_zr, b_zr, w_x_g, b_x_g, w_h_g, b_h_g):
         """``(p_t, q_t)`` from ``x_t`` and ``h_{t-1}`` in three matmuls, none
-        with a zero block: the ``z, r`` blocks of ``p_t + q_t`` together (in
-        ``p_t``; ``q_t`` zero there), and the candidate's ``p_g`` and ``q_g``
-        apart, as ``r`` multiplies only ``q_g``."""
+        with a zero block: the ``z, r`` blocks of ``p_t + q_t`` together, as
+        ``RecurrentCell.joint_step`` computes them (in ``p_t``; ``q_t`` zero
+        there), and the candidate's ``p_g`` and ``q_g`` apart, as ``r``
+        multiplies only ``q_g``."""
         def affine(a, w, b):
             a = ops.matmul(a, w)
             return a if b is None else a + b
 
-        zr = affine(ops.concatenate([x_t, h_prev], axis=-1), w_zr, b_zr)
-        q_g = affine(h_prev, w_h_g, b_h_g)
+        zr, zero = super().joint_step(x_t, h_prev, w_zr, b_zr)
         return (ops.concatenate([zr, affine(x_t, w_x_g, b_x_g)], axis=-1),
-                ops.concatenate([ops.zeros_like(zr), q_g], axis=-1))
+                ops.concatenate([zero, affine(h_prev, w_h_g, b_h_g)], axis=-1))
 
     def transition(self, p, q, states):
         return self._step(p, q, states[0])[0]
