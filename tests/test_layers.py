@@ -1,8 +1,6 @@
 """zoo.layers.RNN: the fast path's arguments, fallbacks, shards, saving, and its
 hand-written step gradients (its parity with Keras is in test_parity.py)."""
 
-import functools
-
 import keras
 import numpy as np
 import pytest

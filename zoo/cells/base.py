@@ -157,8 +157,7 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
         """``(p_t, q_t)`` computed in the loop from ``x_t`` and ``h_{t-1}``:
         here one matmul ``[x_t, h_{t-1}] W + b``, the whole pre-activation in
         ``p_t``, and ``q_t`` zero."""
-        z = ops.matmul(ops.concatenate([x_t, h_prev], axis=-1), w)
-        z = z if b is None else z + b
+        z = affine(ops.concatenate([x_t, h_prev], axis=-1), w, b)
         return z, ops.zeros_like(z)
 
     def record_width(self):
@@ -190,3 +189,9 @@ class RecurrentCell(DropoutRNNCell, keras.layers.Layer):
             "seed": self.seed,
         }
         return {**super().get_config(), **config}
+
+
+def affine(a, w, b):
+    """``a W + b`` (``b`` None: no bias)."""
+    a = ops.matmul(a, w)
+    return a if b is None else a + b

@@ -3,7 +3,7 @@
 import keras
 from keras import activations, ops
 
-from zoo.cells.base import RecurrentCell
+from zoo.cells.base import RecurrentCell, affine
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -125,10 +125,6 @@ class GRUCell(RecurrentCell):
         ``RecurrentCell.joint_step`` computes them (in ``p_t``; ``q_t`` zero
         there), and the candidate's ``p_g`` and ``q_g`` apart, as ``r``
         multiplies only ``q_g``."""
-        def affine(a, w, b):
-            a = ops.matmul(a, w)
-            return a if b is None else a + b
-
         zr, zero = super().joint_step(x_t, h_prev, w_zr, b_zr)
         return (ops.concatenate([zr, affine(x_t, w_x_g, b_x_g)], axis=-1),
                 ops.concatenate([zero, affine(h_prev, w_h_g, b_h_g)], axis=-1))
