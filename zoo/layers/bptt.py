@@ -147,6 +147,7 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
                     q = tf.reshape(tf.matmul(h_prev, w_h), tf.shape(p))
                     step_inputs = [p, q if b_h is None else q + b_h]
                 d_p, d_q, d_s0, d_b_x, d_b_h = backward(step_inputs, s_prev, w_h_t, d_h, d_f, m)
+                d_q = d_p if d_q is None else d_q
                 # The weight gradients: one matmul each over all steps.
                 d_p, d_q = tf.reshape(d_p, [-1, gates]), tf.reshape(d_q, [-1, gates])
                 d_x_i = tf.reshape(tf.matmul(d_p, w_x, transpose_b=True), tf.shape(x_i))
@@ -268,7 +269,9 @@ def _backward_loop(cell, step_inputs, s_prev, w_h_t, d_h_seq, d_finals, mask, su
     ``step_inputs`` is ``[records]`` (the cell's ``record_grad`` then gives a
     step's gradient) or ``[p, q]``; ``w_h_t`` is ``W_hᵀ`` ``(gates, units)``;
     ``d_h_seq`` is None where only the final states reach the loss. Returns
-    ``dL/dp``, ``dL/dq`` (both ``(T, batch, gates)``), ``dL/ds_0`` and, where
+    ``dL/dp``, ``dL/dq`` (both ``(T, batch, gates)``; ``dL/dq`` is None where
+    it is ``dL/dp``, as a compiled function copies a tensor it returns twice),
+    ``dL/ds_0`` and, where
     ``sum_p`` and ``sum_q`` ask (else None), the bias gradients ``Σ_t dL/dp_t``
     and ``Σ_t dL/dq_t``: summed here, as TensorFlow's own sum of that shape
     took 1-2 ms on this machine (profiled)."""
@@ -311,13 +314,13 @@ def _backward_loop(cell, step_inputs, s_prev, w_h_t, d_h_seq, d_finals, mask, su
         maximum_iterations=steps)
     d_p = d_p_ta.stack()
     if same[0]:
-        d_q = d_p
+        d_q = None
     elif derive_q:
         d_q = cell.record_d_q(d_p, step_inputs[0])
     else:
         d_q = d_q_ta.stack()
     d_b_p = tf.reduce_sum(d_p, [0, 1]) if sum_p else None
-    d_b_q = tf.reduce_sum(d_q, [0, 1]) if sum_q else None
+    d_b_q = tf.reduce_sum(d_p if d_q is None else d_q, [0, 1]) if sum_q else None
     return d_p, d_q, d_s0, d_b_p, d_b_q
 
 
