@@ -136,7 +136,8 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
                 else:
                     p = ps[i]
                 kept_i = kept[i] if store else rerun(p, w_h, b_h, s0_i, m)[0]
-                s_prev = kept_i[:n]  # s_{t-1} for every step, as the forward loop keeps them
+                # s_{t-1} for every step: the initial state, then the stored ones.
+                s_prev = [tf.concat([s[None], seq[:-1]], 0) for s, seq in zip(s0_i, kept_i[:n])]
                 h_prev = tf.reshape(s_prev[0], [-1, units])  # (T * batch, units): 2-D matmuls
                 if record:
                     step_inputs = [kept_i[n]]
@@ -162,11 +163,7 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
                                for k, axis in enumerate((0, None, None, None, None, 0)))
             return (d_x, *(d for d in d_w if d is not None), *d_s0)
 
-        if return_sequences and store:  # h_t from the kept h_{t-1} and the final h_T
-            h = _join([tf.concat([kept_i[0][1:], finals_i[0][None]], 0)
-                       for kept_i, (_, finals_i) in zip(kept, outs)], 1)
-        else:
-            h = _join([kept_i[0] for kept_i in kept], 1) if return_sequences else None
+        h = _join([kept_i[0] for kept_i in kept], 1) if return_sequences else None
         return ((h, *finals) if return_sequences else tuple(finals)), grad
 
     out = run(x, *weights, *states)
@@ -217,12 +214,10 @@ def _where(mask, new, old):
 
 def _forward_loop(cell, p, w_h, b_h, s0, mask, keep_states=True, keep_h=True,
                   keep_q=False, keep_record=False, joint=False):
-    """The forward loop. Returns ``(kept, final_states)``: ``kept`` is the
-    sequence of every state a step starts from, ``s_{t-1}`` (``keep_states``:
-    what the backward loop reads, with no join of ``s_0`` and ``s_1..s_{T-1}``
-    after the loop), or of ``h_t`` (``keep_h``), or ``[]``, followed by the
-    sequence of ``q_t`` if ``keep_q`` or of the cell's records if
-    ``keep_record``.
+    """The forward loop. Returns ``(kept, final_states)``: ``kept`` is every
+    state's sequence (``keep_states``), or ``[h]`` (``keep_h``), or ``[]``,
+    followed by the sequence of ``q_t`` if ``keep_q`` or of the cell's
+    records if ``keep_record``.
 
     ``joint``: ``p`` is ``x``, ``(batch, T, features)`` as Keras orders it,
     and ``w_h`` the cell's ``joint_weights``: a step computes ``p_t`` and
@@ -249,8 +244,7 @@ def _forward_loop(cell, p, w_h, b_h, s0, mask, keep_states=True, keep_h=True,
         else:
             new = cell.transition(p_t, q, s)
         new = [_where(m, a, b) for a, b in zip(new, s)]
-        states = list(s[:kept]) if keep_states else new[:kept]  # s_{t-1}, or h_t
-        written = states + ([q] if keep_q else []) + ([record] if keep_record else [])
+        written = new[:kept] + ([q] if keep_q else []) + ([record] if keep_record else [])
         return (t + 1, new, _at(seqs, tf.minimum(t + 1, steps - 1)),
                 [ta.write(t, a) for ta, a in zip(tas, written)])
 
