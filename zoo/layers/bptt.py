@@ -271,10 +271,9 @@ def _backward_loop(cell, step_inputs, s_prev, w_h_t, d_h_seq, d_finals, mask, su
     ``d_h_seq`` is None where only the final states reach the loss. Returns
     ``dL/dp``, ``dL/dq`` (both ``(T, batch, gates)``; ``dL/dq`` is None where
     it is ``dL/dp``, as a compiled function copies a tensor it returns twice),
-    ``dL/ds_0`` and, where
-    ``sum_p`` and ``sum_q`` ask (else None), the bias gradients ``Σ_t dL/dp_t``
-    and ``Σ_t dL/dq_t``: summed here, as TensorFlow's own sum of that shape
-    took 1-2 ms on this machine (profiled)."""
+    ``dL/ds_0`` and, where ``sum_p`` and ``sum_q`` ask (else None), the bias
+    gradients ``Σ_t dL/dp_t`` and ``Σ_t dL/dq_t``: summed here, as
+    TensorFlow's own sum of that shape took 1-2 ms on this machine (profiled)."""
     steps = tf.shape(step_inputs[0])[0]
     d_p_ta = tf.TensorArray(step_inputs[0].dtype, size=steps)
     d_q_ta = tf.TensorArray(step_inputs[0].dtype, size=steps)
