@@ -313,14 +313,14 @@ def _backward_loop(cell, step_inputs, s_prev, w_h_t, d_h_seq, d_finals, mask, su
         maximum_iterations=steps)
     d_p = d_p_ta.stack()
     if same[0]:
-        d_q = None
+        d_q = d_p
     elif derive_q:
         d_q = cell.record_d_q(d_p, step_inputs[0])
     else:
         d_q = d_q_ta.stack()
     d_b_p = tf.reduce_sum(d_p, [0, 1]) if sum_p else None
-    d_b_q = tf.reduce_sum(d_p if d_q is None else d_q, [0, 1]) if sum_q else None
-    return d_p, d_q, d_s0, d_b_p, d_b_q
+    d_b_q = tf.reduce_sum(d_q, [0, 1]) if sum_q else None
+    return d_p, None if same[0] else d_q, d_s0, d_b_p, d_b_q
 
 
 def _step_grad(cell, p_t, q_t, s_t, d_new):
