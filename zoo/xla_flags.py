@@ -3,9 +3,10 @@
 XLA compiles the element-wise kernels of ``zoo.layers.RNN``'s loops (the
 gates, their gradients, the writes of each step) with LLVM, which uses
 256-bit vectors by default even on CPUs with AVX-512. With 512-bit vectors
-one shard's loops ran 8-11% faster a step on the machine of the README's
-benchmarks (AMD EPYC with AVX-512; the forward loops of the LSTM and the
-GRU, in training and inference; the backward loops 2-3%).
+one shard's forward loops (LSTM and GRU, training and inference) ran 9-11%
+faster a step on the machine of the README's benchmarks (AMD EPYC with
+AVX-512), its backward loops 6-9%. The activations, vectorized polynomials,
+cost 4-5 times a multiply-add per element there (README, "what was tried").
 
 XLA reads ``XLA_FLAGS`` once, when it first compiles something in the
 process, so ``import zoo`` sets the option before that. It leaves
