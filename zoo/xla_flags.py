@@ -6,7 +6,7 @@ gates, their gradients, the writes of each step) with LLVM, which uses
 one shard's forward loops (LSTM and GRU, training and inference) ran 9-11%
 faster a step on the machine of the README's benchmarks (AMD EPYC with
 AVX-512), its backward loops 6-9%. The activations, vectorized polynomials,
-cost 4-5 times a multiply-add per element there (README, "what was tried").
+cost 4.7-5.5 times a multiply-add per element there (README, "what was tried").
 
 XLA reads ``XLA_FLAGS`` once, when it first compiles something in the
 process, so ``import zoo`` sets the option before that. It leaves
