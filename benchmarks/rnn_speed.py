@@ -211,7 +211,7 @@ def main(argv=None):
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
           f"GPU: {bool(tf.config.list_physical_devices('GPU'))}")
-    # `import zoo` asks XLA for 512-bit vectors on AVX-512 CPUs (zoo/xla_flags.py);
+    # `import zoo` sets XLA's CPU options for its loops (zoo/xla_flags.py);
     # Keras' built-in layers are not compiled with XLA on a CPU.
     print(f"XLA_FLAGS: {os.environ.get('XLA_FLAGS') or '(none)'}")
     print(f"float32 GEMM 2048x2048x2048: {gemm_gflops(2048, 2048, 2048):.1f} GFLOP/s")

@@ -13,12 +13,13 @@ import os
 # user needs; warnings and errors still show. An explicit setting wins.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
-# XLA's CPU kernels in 512-bit vectors where the CPU has AVX-512 (the zoo's
-# loops run faster; see zoo/xla_flags.py). XLA reads the flag at its first
-# compile, so before anything is compiled. An explicit setting wins.
-from zoo.xla_flags import prefer_wide_vectors  # noqa: E402
+import keras  # noqa: E402
 
-prefer_wide_vectors()
+from zoo import xla_flags  # noqa: E402
+
+# XLA's CPU options for the zoo's loops (zoo/xla_flags.py), set before XLA
+# compiles anything (it reads them once). An explicit setting wins.
+xla_flags.set_defaults(backend=keras.backend.backend())
 
 from zoo import cells, topologies  # noqa: E402
 from zoo.cells import GRUCell, LSTMCell, SimpleRNNCell  # noqa: E402
