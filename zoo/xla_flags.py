@@ -15,8 +15,9 @@ core (its shards). Two of XLA's CPU defaults cost those loops time:
   busy with the other shards' loops. Both shards' GRU inference loops took
   4.6-5.1 against 6.1-7.0 ms with it. It also keeps on one thread the
   matmuls of anything else compiled with XLA on the CPU in the process
-  (Keras does not compile with XLA on a CPU unless asked, ``jit_compile=True``);
-  not set on the JAX backend, where XLA compiles every model.
+  (Keras does not compile with XLA on a CPU unless asked, ``jit_compile=True``),
+  and of a zoo layer given fewer ``shards`` than the CPU has cores; not set
+  on the JAX backend, where XLA compiles every model.
 
 XLA reads ``XLA_FLAGS`` once, when it first compiles something in the
 process, so ``import zoo`` sets them before that. An option already named in
