@@ -41,10 +41,10 @@ MULTI_THREAD_EIGEN = "--xla_cpu_multi_thread_eigen"
 
 
 def set_defaults(environ=None, backend="tensorflow", avx512=None):
-    """Adds the zoo's XLA options (above) to ``environ["XLA_FLAGS"]``
-    (``os.environ`` by default) where they apply and ``XLA_FLAGS`` names
-    none of them already. ``avx512``: whether the CPU has AVX-512 (None:
-    ask ``has_avx512()``). Returns the options added."""
+    """Adds each of the zoo's XLA options (above) to ``environ["XLA_FLAGS"]``
+    (``os.environ`` by default) where it applies and ``XLA_FLAGS`` does not
+    name it already. ``avx512``: whether the CPU has AVX-512 (None: ask
+    ``has_avx512()``). Returns the options added."""
     environ = os.environ if environ is None else environ
     flags = environ.get("XLA_FLAGS", "")
     wanted = []
