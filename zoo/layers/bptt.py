@@ -272,8 +272,10 @@ def _backward_loop(cell, step_inputs, s_prev, w_h_t, d_h_seq, d_finals, mask, su
     ``dL/dp``, ``dL/dq`` (both ``(T, batch, gates)``; ``dL/dq`` is None where
     it is ``dL/dp``, as a compiled function copies a tensor it returns twice),
     ``dL/ds_0`` and, where ``sum_p`` and ``sum_q`` ask (else None), the bias
-    gradients ``Σ_t dL/dp_t`` and ``Σ_t dL/dq_t``: summed here, as
-    TensorFlow's own sum of that shape took 1-2 ms on this machine (profiled)."""
+    gradients ``Σ_t dL/dp_t`` and ``Σ_t dL/dq_t``: summed step by step in the
+    loop (TensorFlow's own sum of the ``(T, batch, gates)`` gradients took 1-2
+    ms on this machine, XLA's after the loop 0.6-0.7 ms; the GRU's backward
+    loops ran 10% faster with the sums inside)."""
     steps = tf.shape(step_inputs[0])[0]
     d_p_ta = tf.TensorArray(step_inputs[0].dtype, size=steps)
     d_q_ta = tf.TensorArray(step_inputs[0].dtype, size=steps)
@@ -288,7 +290,7 @@ def _backward_loop(cell, step_inputs, s_prev, w_h_t, d_h_seq, d_finals, mask, su
     derive_q = len(step_inputs) == 1 and hasattr(cell, "record_d_q")
     same = []
 
-    def body(t, d_s, now, d_p_ta, d_q_ta):
+    def body(t, d_s, now, d_p_ta, d_q_ta, d_b):
         s_t = now[k : k + n]
         m = now[-1] if mask is not None else None
         if d_h_seq is not None:  # h_t also reaches the loss directly
@@ -305,11 +307,16 @@ def _backward_loop(cell, step_inputs, s_prev, w_h_t, d_h_seq, d_finals, mask, su
         same[:] = [d_p_t is d_q_t]
         if not (same[0] or derive_q):
             d_q_ta = d_q_ta.write(t, d_q_t)
-        return (t - 1, d_direct, _at(seqs, tf.maximum(t - 1, 0)), d_p_ta.write(t, d_p_t), d_q_ta)
+        # The bias gradients Σ_t dL/dp_t and Σ_t dL/dq_t, summed as the loop goes.
+        d_b = [acc + tf.reduce_sum(d, 0) for acc, d in zip(d_b, (d_p_t, d_q_t))]
+        return (t - 1, d_direct, _at(seqs, tf.maximum(t - 1, 0)), d_p_ta.write(t, d_p_t), d_q_ta,
+                d_b)
 
-    _, d_s0, _, d_p_ta, d_q_ta = tf.while_loop(
+    # [Σ dL/dp] where only sum_p asks, [Σ dL/dp, Σ dL/dq] where sum_q does.
+    d_b0 = [tf.zeros([tf.shape(w_h_t)[0]], step_inputs[0].dtype)] * (2 if sum_q else int(sum_p))
+    _, d_s0, _, d_p_ta, d_q_ta, d_b = tf.while_loop(
         lambda t, *_: t >= 0, body,
-        (steps - 1, list(d_finals), _at(seqs, steps - 1), d_p_ta, d_q_ta),
+        (steps - 1, list(d_finals), _at(seqs, steps - 1), d_p_ta, d_q_ta, d_b0),
         maximum_iterations=steps)
     d_p = d_p_ta.stack()
     if same[0]:
@@ -318,8 +325,8 @@ def _backward_loop(cell, step_inputs, s_prev, w_h_t, d_h_seq, d_finals, mask, su
         d_q = cell.record_d_q(d_p, step_inputs[0])
     else:
         d_q = d_q_ta.stack()
-    d_b_p = tf.reduce_sum(d_p, [0, 1]) if sum_p else None
-    d_b_q = tf.reduce_sum(d_q, [0, 1]) if sum_q else None
+    d_b_p = d_b[0] if sum_p else None
+    d_b_q = d_b[-1] if sum_q else None
     return d_p, None if same[0] else d_q, d_s0, d_b_p, d_b_q
 
 
