@@ -23,6 +23,8 @@ matmuls over all steps, as cuDNN does::
     dL/db_h = sum_t dL/dq_t
     dL/dW_x = sum_t x_t^T dL/dp_t,  dL/db_x = sum_t dL/dp_t,  dL/dx_t = dL/dp_t W_x^T
 
+(the bias sums are added up by the backward loop as it goes).
+
 The element-wise part of a backward step is, for a cell that keeps a
 per-step record (LSTM and GRU: the gate activations), its ``record_grad``
 from that record and ``s_{t-1}``: nothing is recomputed but ``tanh(c_t)``.
