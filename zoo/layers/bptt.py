@@ -321,15 +321,12 @@ def _backward_loop(cell, step_inputs, s_prev, w_h_t, d_h_seq, d_finals, mask, su
         (steps - 1, list(d_finals), _at(seqs, steps - 1), d_p_ta, d_q_ta, d_b0),
         maximum_iterations=steps)
     d_p = d_p_ta.stack()
-    if same[0]:
-        d_q = d_p
-    elif derive_q:
-        d_q = cell.record_d_q(d_p, step_inputs[0])
-    else:
-        d_q = d_q_ta.stack()
+    d_q = None  # where it is dL/dp
+    if not same[0]:
+        d_q = cell.record_d_q(d_p, step_inputs[0]) if derive_q else d_q_ta.stack()
     d_b_p = d_b[0] if sum_p else None
     d_b_q = d_b[-1] if sum_q else None
-    return d_p, None if same[0] else d_q, d_s0, d_b_p, d_b_q
+    return d_p, d_q, d_s0, d_b_p, d_b_q
 
 
 def _step_grad(cell, p_t, q_t, s_t, d_new):
