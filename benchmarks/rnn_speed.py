@@ -8,11 +8,12 @@ with ``zoo.layers.RNN`` and the zoo cell, the second given the first's
 weights. It checks that both give the same outputs and gradients (largest
 absolute differences printed), then times a training step (forward,
 backward, Adam update) and an inference call of each, alternating between
-the models ``--repeats`` times, and prints the medians and their ratio
-(> 1: the zoo is faster). Both run as graphs traced for the benchmark's
-fixed shapes, so the zoo layer takes its fast path (XLA) in training and
-inference alike; where it does not (eager calls, graphs for any shape) it
-runs Keras' own loop. The first rows are the machine's float32 matmul
+the models ``--repeats`` times, and prints the medians of the times and
+of the rounds' speed-ups (keras / zoo within a round, > 1: the zoo is
+faster), with the speed-ups' quartiles in brackets. Both run as graphs
+traced for the benchmark's fixed shapes, so the zoo layer takes its fast
+path (XLA) in training and inference alike; where it does not (eager
+calls, graphs for any shape) it runs Keras' own loop. The first rows are the machine's float32 matmul
 throughput: one large GEMM, and the GEMM of one recurrent step at each
 shape, so every figure can be read as a fraction of what the CPU can do.
 The "matmul floor" columns add up the time of the matrix products every
@@ -124,7 +125,19 @@ def compare(cell, shape, repeats, calls, layer_options=None):
         for key, run in timers.items():
             times[key].append(run())
     med = {key: statistics.median(v) for key, v in times.items()}
-    return med, out_diff, grad_diff
+    speed_ups = {what: [k / z for k, z in zip(times["keras", what], times["zoo", what])]
+                 for what in ("train", "infer")}
+    return med, speed_ups, out_diff, grad_diff
+
+
+def ratio(speed_ups):
+    """The median of the rounds' speed-ups (keras / zoo, each round timed side
+    by side), with their quartiles where there are enough rounds."""
+    text = f"{statistics.median(speed_ups):.2f}x"
+    if len(speed_ups) >= 4:
+        low, _, high = statistics.quantiles(speed_ups, n=4)
+        text += f" ({low:.2f}-{high:.2f})"
+    return text
 
 
 def seconds_per_call(f, seconds):
@@ -231,13 +244,15 @@ def main(argv=None):
     print("|" + "---|" * (header.count(" | ") + 1))
     for name in args.shapes:
         for cell in args.cells:
-            med, out_diff, grad_diff = compare(cell, SHAPES[name], args.repeats, args.calls, options)
+            med, speed_ups, out_diff, grad_diff = compare(cell, SHAPES[name], args.repeats, args.calls,
+                                                          options)
             tk, tz = med["keras", "train"] * 1e3, med["zoo", "train"] * 1e3
             t0 = med["no loop", "train"] * 1e3
             ik, iz = med["keras", "infer"] * 1e3, med["zoo", "infer"] * 1e3
             ft, fi = (f * 1e3 for f in matmul_floor(cell, SHAPES[name]))
-            print(f"| {name} | {cell} | {tk:.1f} | {tz:.1f} | {tk / tz:.2f}x | {ft:.1f} | {tk / ft:.2f}x "
-                  f"| {ik:.1f} | {iz:.1f} | {ik / iz:.2f}x | {fi:.1f} | {ik / fi:.2f}x "
+            print(f"| {name} | {cell} | {tk:.1f} | {tz:.1f} | {ratio(speed_ups['train'])} | {ft:.1f} "
+                  f"| {tk / ft:.2f}x | {ik:.1f} | {iz:.1f} | {ratio(speed_ups['infer'])} | {fi:.1f} "
+                  f"| {ik / fi:.2f}x "
                   f"| {t0:.1f} | {(tk - t0) / (tz - t0):.2f}x "
                   f"| {SHAPES[name]['batch'] / iz * 1e3:.0f} "
                   f"| {out_diff:.1e} | {grad_diff:.1e} |", flush=True)
