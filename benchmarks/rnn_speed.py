@@ -13,9 +13,10 @@ of the rounds' speed-ups (keras / zoo within a round, > 1: the zoo is
 faster), with the speed-ups' quartiles in brackets. Both run as graphs
 traced for the benchmark's fixed shapes, so the zoo layer takes its fast
 path (XLA) in training and inference alike; where it does not (eager
-calls, graphs for any shape) it runs Keras' own loop. The first rows are the machine's float32 matmul
-throughput: one large GEMM, and the GEMM of one recurrent step at each
-shape, so every figure can be read as a fraction of what the CPU can do.
+calls, graphs for any shape) it runs Keras' own loop. The first rows are
+the machine's float32 matmul throughput: one large GEMM, and the GEMM of
+one recurrent step at each shape, so every figure can be read as a
+fraction of what the CPU can do.
 The "matmul floor" columns add up the time of the matrix products every
 implementation of the layer has to compute (timed one by one at their shapes,
 nothing else counted); "keras/floor" estimates the largest speed-up over
