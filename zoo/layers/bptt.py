@@ -309,13 +309,13 @@ def _backward_loop(cell, step_inputs, s_prev, w_h_t, d_h_seq, d_finals, mask, su
         same[:] = [d_p_t is d_q_t]
         if not (same[0] or derive_q):
             d_q_ta = d_q_ta.write(t, d_q_t)
-        # The bias gradients Σ_t dL/dp_t and Σ_t dL/dq_t, summed as the loop goes.
-        d_b = [acc + tf.reduce_sum(d, 0) for acc, d in zip(d_b, (d_p_t, d_q_t))]
+        # The bias gradients asked for (Σ_t dL/dp_t, Σ_t dL/dq_t), summed as the loop goes.
+        summed = [d for d, wanted in zip((d_p_t, d_q_t), (sum_p, sum_q)) if wanted]
+        d_b = [acc + tf.reduce_sum(d, 0) for acc, d in zip(d_b, summed)]
         return (t - 1, d_direct, _at(seqs, tf.maximum(t - 1, 0)), d_p_ta.write(t, d_p_t), d_q_ta,
                 d_b)
 
-    # [Σ dL/dp] where only sum_p asks, [Σ dL/dp, Σ dL/dq] where sum_q does.
-    d_b0 = [tf.zeros([tf.shape(w_h_t)[0]], step_inputs[0].dtype)] * (2 if sum_q else int(sum_p))
+    d_b0 = [tf.zeros([tf.shape(w_h_t)[0]], step_inputs[0].dtype)] * (sum_p + sum_q)
     _, d_s0, _, d_p_ta, d_q_ta, d_b = tf.while_loop(
         lambda t, *_: t >= 0, body,
         (steps - 1, list(d_finals), _at(seqs, steps - 1), d_p_ta, d_q_ta, d_b0),
@@ -324,8 +324,9 @@ def _backward_loop(cell, step_inputs, s_prev, w_h_t, d_h_seq, d_finals, mask, su
     d_q = None  # where it is dL/dp
     if not same[0]:
         d_q = cell.record_d_q(d_p, step_inputs[0]) if derive_q else d_q_ta.stack()
-    d_b_p = d_b[0] if sum_p else None
-    d_b_q = d_b[-1] if sum_q else None
+    d_b = iter(d_b)
+    d_b_p = next(d_b) if sum_p else None
+    d_b_q = next(d_b) if sum_q else None
     return d_p, d_q, d_s0, d_b_p, d_b_q
 
 
