@@ -64,8 +64,10 @@ class _NoRecurrence(keras.layers.Layer):
         self.units, self.sequences = units, sequences
 
     def call(self, x):
-        h = ops.tile(x, [1, 1, -(-self.units // x.shape[-1])])[..., : self.units]
-        return h if self.sequences else h[:, -1]
+        if not self.sequences:
+            x = x[:, -1]  # the model reads only the last step: repeat nothing else
+        repeats = -(-self.units // x.shape[-1])
+        return ops.tile(x, [1] * (x.ndim - 1) + [repeats])[..., : self.units]
 
 
 def build_outside_layer(shape):
