@@ -5,6 +5,7 @@ import dataclasses
 import os
 import sys
 
+from serving import served
 from serving.limits import Limits
 
 SERVICE = "serving.service:RnnZoo"
@@ -21,10 +22,15 @@ LIMIT_OPTIONS = {
 
 def add_serve(commands):
     p = commands.add_parser(
-        "serve", help="serve the pretrained zoo over HTTP (BentoML)",
-        description="Starts the HTTP service (" + SERVICE + ") on the shipped models: POST /classify, "
-        "/generate, /translate, /models; GET /readyz, /metrics, /docs.json. Every limit can also "
-        "be set with its ZOO_SERVE_* environment variable (see serving/limits.py).")
+        "serve", help="serve models over HTTP (BentoML)",
+        description="Starts the HTTP service (" + SERVICE + "): POST /classify, /generate, /translate, "
+        "/models; GET /readyz, /metrics, /docs.json. Without --model it serves the shipped zoo; with "
+        "--model, exactly the models given, each put in the BentoML model store first (once: an "
+        "entry with the same model file is reused). Every limit can also be set with its "
+        "ZOO_SERVE_* environment variable (see serving/limits.py).")
+    p.add_argument("--model", action="append", metavar="ALIAS=MODEL", dest="models",
+                   help="serve MODEL (a zoo name, a run directory, a .keras file with its card, or a "
+                        "BentoML store tag) under ALIAS, the `model` of a request; repeatable")
     defaults = Limits.from_env()
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; "
                    "0.0.0.0 for every interface)")
@@ -44,12 +50,27 @@ def add_serve(commands):
     p.set_defaults(run=run)
 
 
+def stored_models(models):
+    """``{alias: store tag}`` of ``{alias: MODEL}``: each MODEL put in the
+    BentoML model store unless it is a store entry already."""
+    from zoo import registry, store
+
+    entries = {alias: registry.resolve(model) for alias, model in models.items()}  # all checked first
+    return {alias: str(store.to_store(entry).tag) for alias, entry in entries.items()}
+
+
 def run(args):
     """Replaces this process with ``bentoml serve`` (signals go straight to it)."""
     if not 0 < args.port < 65536:
         raise ValueError("--port must be positive and below 65536")
     limits = Limits(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Limits)})
     env = {"TF_CPP_MIN_LOG_LEVEL": "2", "BENTOML_DO_NOT_TRACK": "True", **os.environ, **limits.environ()}
+    env.pop(served.VARIABLE, None)
+    if args.models:
+        tags = stored_models(served.parse(args.models))
+        env[served.VARIABLE] = served.spec(tags)
+        for alias, tag in tags.items():
+            print(f"{alias}: {tag}", flush=True)
     argv = [sys.executable, "-m", "bentoml", "serve", SERVICE, "--host", args.host, "--port", str(args.port)]
     print(f"Serving the zoo on http://{args.host}:{args.port} (ready when /readyz answers 200)", flush=True)
     os.execve(sys.executable, argv, env)

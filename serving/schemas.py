@@ -9,11 +9,14 @@ import typing as t
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from serving import served
 from serving.limits import Limits
-from zoo import registry
+from zoo import kinds, registry
 
 LIMITS = Limits.from_env()
-CARDS = {name: registry.card(name) for name in registry.list_models()}  # read once, at start-up
+SERVED = served.served()  # {alias: MODEL}, read once, at start-up
+CARDS = {alias: {**registry.card(model), "alias": alias} for alias, model in SERVED.items()}
+DEFAULTS = {kind.route: kinds.best(CARDS, kind.name) for kind in kinds.KINDS.values()}
 
 
 def _known(interface):
@@ -21,7 +24,7 @@ def _known(interface):
 
     def check(name):
         if name not in names:
-            raise ValueError(f"unknown {interface} {name!r}; known: {', '.join(names) or 'none shipped'}")
+            raise ValueError(f"unknown {interface} {name!r}; served: {', '.join(names) or 'none'}")
         return name
 
     return names, check
@@ -30,9 +33,9 @@ def _known(interface):
 CLASSIFIERS, _classifier = _known("classifier")
 GENERATORS, _generator = _known("generator")
 TRANSLATORS, _translator = _known("translator")
-DEFAULT_CLASSIFIER = registry.best_model("classifier")
-DEFAULT_GENERATOR = registry.best_model("generator")
-DEFAULT_TRANSLATOR = registry.best_model("translator")
+DEFAULT_CLASSIFIER = DEFAULTS["classify"]
+DEFAULT_GENERATOR = DEFAULTS["generate"]
+DEFAULT_TRANSLATOR = DEFAULTS["translate"]
 
 Text = t.Annotated[str, Field(min_length=1, max_length=LIMITS.max_text_chars)]
 Texts = t.Annotated[list[Text], Field(
@@ -40,11 +43,11 @@ Texts = t.Annotated[list[Text], Field(
     description=f"1 to {LIMITS.max_texts} non-empty strings of at most {LIMITS.max_text_chars} "
                 "characters each (longer texts are rejected, not truncated)")]
 Classifier = t.Annotated[str, AfterValidator(_classifier), Field(
-    description=f"a classifier of the zoo: {', '.join(CLASSIFIERS)}")]
+    description=f"a served classifier: {', '.join(CLASSIFIERS) or 'none'}")]
 Generator = t.Annotated[str, AfterValidator(_generator), Field(
-    description=f"a character model of the zoo: {', '.join(GENERATORS)}")]
+    description=f"a served character model: {', '.join(GENERATORS) or 'none'}")]
 Translator = t.Annotated[str, AfterValidator(_translator), Field(
-    description=f"a translator of the zoo: {', '.join(TRANSLATORS) or 'none shipped'}")]
+    description=f"a served translator: {', '.join(TRANSLATORS) or 'none'}")]
 Length = t.Annotated[int, Field(ge=0, le=LIMITS.max_length, strict=True,
                                 description="characters to generate after the prompt")]
 Temperature = t.Annotated[float, Field(ge=0, le=LIMITS.max_temperature,
@@ -55,8 +58,9 @@ Seed = t.Annotated[t.Optional[int], Field(ge=0, le=2**63 - 1, description="same 
 
 
 class Classification(BaseModel):
-    label: t.Literal["positive", "negative"]
-    score: float = Field(description="probability of the label (the positive probability or one minus it)")
+    label: str = Field(description="the most likely label, named as in the model's training data "
+                                   "(the shipped sentiment models: positive or negative)")
+    score: float = Field(description="probability of the label")
 
 
 class ClassifyResponse(BaseModel):
@@ -72,11 +76,6 @@ class TranslateResponse(BaseModel):
 
 
 class ModelsResponse(BaseModel):
-    defaults: dict[str, t.Optional[str]]
-    models: list[dict[str, t.Any]] = Field(description="the model cards (as `zoo info NAME`)")
-
-
-def classification(probability):
-    positive = probability >= 0.5
-    return Classification(label="positive" if positive else "negative",
-                          score=float(probability if positive else 1.0 - probability))
+    defaults: dict[str, t.Optional[str]] = Field(description="the alias each route uses without `model`")
+    models: list[dict[str, t.Any]] = Field(
+        description="the served models' cards (as `zoo info MODEL`), each with its `alias`")

@@ -1,14 +1,18 @@
-"""The HTTP service: the pretrained zoo behind BentoML.
+"""The HTTP service: the zoo's models behind BentoML.
 
-    zoo serve                     # = bentoml serve serving.service:RnnZoo
+    zoo serve                     # = bentoml serve serving.service:RnnZoo: the shipped zoo
+    zoo serve --model lid=runs/langid --model imdb=imdb-lstm   # exactly these, by alias
     curl -s localhost:3000/classify -H 'content-type: application/json' \\
          -d '{"texts": ["a wonderful film"]}'
 
 Endpoints (JSON in, JSON out; OpenAPI at ``/docs.json``, UI at ``/``):
 ``/classify`` (adaptive batching across concurrent requests), ``/generate``,
 ``/translate``, ``/models``; BentoML's ``/healthz``, ``/livez``, ``/readyz``
-and ``/metrics``. Every model is loaded and run once before the server
-reports ready. Limits: ``serving.limits``.
+and ``/metrics``. A request's ``model`` names a served alias (``serving.served``);
+models given by alias come from the BentoML model store, referenced as the
+service's ``BentoModel`` attributes, so ``bentoml build`` packs exactly them.
+Every model is loaded and run once before the server reports ready. Limits:
+``serving.limits``.
 """
 
 import gc
@@ -18,12 +22,14 @@ import bentoml
 from pydantic import Field
 
 import zoo
+from serving import served
 from serving.batching import Batcher
 from serving.body_limit import BodySizeLimit
-from serving.schemas import (CARDS, DEFAULT_CLASSIFIER, DEFAULT_GENERATOR, DEFAULT_TRANSLATOR, LIMITS,
-                             BeamSize, Classifier, ClassifyResponse, GenerateResponse,
+from serving.schemas import (CARDS, DEFAULT_CLASSIFIER, DEFAULT_GENERATOR, DEFAULT_TRANSLATOR, DEFAULTS,
+                             LIMITS, SERVED, BeamSize, Classifier, ClassifyResponse, GenerateResponse,
                              Generator, Length, ModelsResponse, Seed, Temperature, Text, Texts,
-                             TranslateResponse, Translator, classification)
+                             TranslateResponse, Translator)
+from zoo import kinds
 
 BATCH_SIZES = bentoml.metrics.Histogram(
     name="classify_batch_size", documentation="texts per /classify model call (adaptive batching)",
@@ -31,23 +37,22 @@ BATCH_SIZES = bentoml.metrics.Histogram(
 REVIEWS = ["a wonderful, moving film", "dull and far too long"]
 
 
-@bentoml.service(name="rnn_zoo", workers=LIMITS.workers, threads=LIMITS.threads,
-                 traffic={"timeout": 300, "max_concurrency": 1024},
-                 logging={"access": {"enabled": LIMITS.access_log}})
+STORED = served.requested() or {}  # {alias: store tag}; empty: the shipped zoo, from the package
+
+
+def _attribute(alias):
+    return "model_" + "".join(c if c.isalnum() else "_" for c in alias)
+
+
 class RnnZoo:
-    """Sentiment, Shakespeare and English-to-Spanish recurrent models of the zoo."""
+    """Recurrent models of the zoo: classifiers, character generators, translators."""
 
     def __init__(self):
-        self.loaded = {name: zoo.load(name) for name in CARDS}
-        for name, model in self.loaded.items():  # trace every graph before /readyz says yes
-            interface = CARDS[name]["interface"]
-            if interface == "classifier":
-                model.predict(REVIEWS)
-            elif interface == "generator":
-                model.generate("The", 2, seed=0)
-            else:
-                model.translate(["Hello."], beam_size=1)
-                model.translate(["Hello."], beam_size=2)
+        self.loaded = {}
+        for alias, model in SERVED.items():
+            source = getattr(self, _attribute(alias)).path if alias in STORED else model
+            self.loaded[alias] = zoo.load(source)
+            kinds.get(CARDS[alias]["interface"]).warm_up(self.loaded[alias])  # traced before /readyz
         self.batcher = Batcher(self._classify, LIMITS.max_batch_size, BATCH_SIZES.observe)
         # TensorFlow and the models are millions of long-lived Python objects: keep
         # them out of the garbage collector's full passes (each took up to ~0.3 s
@@ -61,15 +66,17 @@ class RnnZoo:
         texts: Texts = Field(examples=[REVIEWS]),
         model: Classifier = Field(DEFAULT_CLASSIFIER, examples=[DEFAULT_CLASSIFIER]),
     ) -> ClassifyResponse:
-        """Sentiment of movie reviews: positive or negative, with the label's probability."""
+        """The label of each text, with its probability (the shipped models: sentiment of movie reviews)."""
+        if model is None:
+            raise bentoml.exceptions.NotFound("no classifier is served")
         if LIMITS.batching:
-            probabilities = await self.batcher(model, texts)
+            results = await self.batcher(model, texts)
         else:
-            probabilities = await anyio.to_thread.run_sync(self._classify, model, texts)
-        return ClassifyResponse(results=[classification(p) for p in probabilities])
+            results = await anyio.to_thread.run_sync(self._classify, model, texts)
+        return ClassifyResponse(results=results)
 
     def _classify(self, model, texts):
-        return self.loaded[model].predict(texts).tolist()
+        return kinds.KINDS["classifier"].answer(self.loaded[model], texts)["results"]
 
     @bentoml.api(route="/generate")
     def generate(
@@ -81,7 +88,10 @@ class RnnZoo:
         model: Generator = Field(DEFAULT_GENERATOR, examples=[DEFAULT_GENERATOR]),
     ) -> GenerateResponse:
         """Continues a prompt character by character, carrying the recurrent state."""
-        return GenerateResponse(text=self.loaded[model].generate(prompt, length, temperature, seed))
+        if model is None:
+            raise bentoml.exceptions.NotFound("no character model is served")
+        return GenerateResponse(**kinds.KINDS["generator"].answer(self.loaded[model], prompt, length,
+                                                                   temperature, seed))
 
     @bentoml.api(route="/translate")
     def translate(
@@ -90,18 +100,20 @@ class RnnZoo:
         beam_size: BeamSize = 1,
         model: Translator = Field(DEFAULT_TRANSLATOR, examples=[DEFAULT_TRANSLATOR]),
     ) -> TranslateResponse:
-        """English to Spanish."""
+        """Translates sentences (the shipped model: English to Spanish)."""
         if model is None:
-            raise bentoml.exceptions.NotFound("no translator is shipped with this installation")
-        return TranslateResponse(translations=self.loaded[model].translate(texts, beam_size=beam_size))
+            raise bentoml.exceptions.NotFound("no translator is served")
+        return TranslateResponse(**kinds.KINDS["translator"].answer(self.loaded[model], texts, beam_size))
 
     @bentoml.api(route="/models")
     def models(self) -> ModelsResponse:
-        """The model cards of the zoo and the default model of each task."""
-        return ModelsResponse(
-            defaults={"classify": DEFAULT_CLASSIFIER, "generate": DEFAULT_GENERATOR,
-                      "translate": DEFAULT_TRANSLATOR},
-            models=list(CARDS.values()))
+        """The served models' cards, by alias, and the default alias of each route."""
+        return ModelsResponse(defaults=DEFAULTS, models=list(CARDS.values()))
 
 
+for _alias, _tag in STORED.items():  # the store entries this service needs (bentoml build packs them)
+    setattr(RnnZoo, _attribute(_alias), bentoml.models.BentoModel(_tag))
+RnnZoo = bentoml.service(name="rnn_zoo", workers=LIMITS.workers, threads=LIMITS.threads,
+                         traffic={"timeout": 300, "max_concurrency": 1024},
+                         logging={"access": {"enabled": LIMITS.access_log}})(RnnZoo)
 RnnZoo.add_asgi_middleware(BodySizeLimit, max_bytes=LIMITS.max_body_bytes)

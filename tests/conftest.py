@@ -1,6 +1,10 @@
 import os
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The tests' BentoML model store: never the user's (~/bentoml). Set before anything imports
+# BentoML, which reads it once; subprocesses inherit it.
+os.environ["BENTOML_HOME"] = tempfile.mkdtemp(prefix="rnn-zoo-tests-bentoml-")
 
 import keras  # noqa: E402
 import pytest  # noqa: E402

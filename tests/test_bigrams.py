@@ -67,6 +67,6 @@ def test_training_with_bigrams_learns_the_pairs_from_the_training_split(data_dir
     network = keras.saving.load_model(run / "model.keras")
     layer = network.layers[-1].get_layer("bigrams")
     assert 0 < len(layer.vocabulary) <= 30
-    assert main(["evaluate", "imdb-gru", "--data-dir", str(data_dir), "--weights",
-                 str(run / "model.keras"), "--split", "validation", "--limit", "64"]) == 0
+    assert main(["evaluate", str(run), "--data-dir", str(data_dir), "--split", "validation",
+                 "--limit", "64"]) == 0
     assert json.loads(capsys.readouterr().out)["examples"] == 64

@@ -226,7 +226,7 @@ def check_imdb(data, n_train=30, n_test=10, validation_size=5):
             assert ("pos" in text or "Great" in text) == (label == 1)
     assert not set(texts["train"]) & set(texts["validation"])
     assert set(texts["train"]) | set(texts["validation"]) == {
-        review_text("train", label, i).replace("<br />", " ") for label in ("pos", "neg") for i in range(15)}
+        review_text("train", label, i) for label in ("pos", "neg") for i in range(15)}  # raw: <br /> kept
     assert int(data["test"][1].sum()) == n_test // 2
 
 
@@ -254,19 +254,18 @@ def test_imdb_split_rule(tmp_path):
     train = sorted((int(label == "pos"), review_name(label, i), review_text("train", label, i))
                    for label in ("pos", "neg") for i in range(15))
     order = np.random.default_rng(1337).permutation(30)
-    assert data["validation"][0] == [train[i][2].replace("<br />", " ") for i in order[:5]]
-    assert data["train"][0] == [train[i][2].replace("<br />", " ") for i in order[5:]]
+    assert data["validation"][0] == [train[i][2] for i in order[:5]]
+    assert data["train"][0] == [train[i][2] for i in order[5:]]
     test = sorted((int(label == "pos"), review_name(label, i), review_text("test", label, i))
                   for label in ("pos", "neg") for i in range(5))
     assert data["test"][0] == [text for _, _, text in test]
     assert data["test"][1].tolist() == [0] * 5 + [1] * 5
 
 
-def test_imdb_text_is_utf8_with_br_replaced_and_extra_files_ignored(tmp_path):
+def test_imdb_text_is_raw_utf8_and_extra_files_ignored(tmp_path):
     data = load_imdb(path=make_tar(make_aclimdb(tmp_path / "tree"), tmp_path / "a.tar.gz"), validation_size=0)
     texts = data["train"][0]
-    assert "Great film.  Café — à voir 😀" in texts
-    assert not any("<br" in t for t in texts)
+    assert "Great film.<br /><br />Café — à voir 😀" in texts  # as a user sends it; the model reads <br />
     assert "an unlabelled review" not in texts and len(texts) == 30 and len(data["validation"][0]) == 0
 
 
@@ -400,7 +399,7 @@ def test_full_imdb():
     (train, y_train), (validation, y_validation), (test, y_test) = data["train"], data["validation"], data["test"]
     assert (len(train), len(validation), len(test)) == (22_500, 2_500, 25_000)
     assert int(y_train.sum() + y_validation.sum()) == 12_500 and int(y_test.sum()) == 12_500
-    assert not any("<br />" in t for t in validation)
+    assert any("<br />" in t for t in validation)  # raw, as a user sends them: the models read <br /> as a space
     # the split is pinned: the same reviews on every machine
     assert int(y_validation.sum()) == 1276 and validation[0].startswith("A prequel to the re-imagined Battlestar")
 

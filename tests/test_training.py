@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import zoo
 from training import loop
 from zoo.cli import main
 
@@ -46,8 +47,8 @@ def test_help_describes_every_option(command, capsys):
         "train": ["--epochs", "--batch-size", "--cell", "--units", "--layers", "--bidirectional",
                   "--sequence-length", "--vocab-size", "--learning-rate", "--seed", "--bptt-k",
                   "--output-dir", "--resume", "--strategy", "--mixed-precision", "--data-dir"],
-        "evaluate": ["--weights", "--split", "--data-dir"],
-        "export": ["--format", "--weights", "--output"],
+        "evaluate": ["MODEL", "--split", "--data-dir", "--data"],
+        "export": ["MODEL", "--format", "--name", "--output"],
     }[command]
     for option in expected:
         assert option in text, option
@@ -64,8 +65,8 @@ def test_sentiment_one_epoch_logs_checkpoints_and_evaluates(data_dir, tmp_path, 
     assert list((run / "tensorboard").rglob("events.out.tfevents.*"))
     history = (run / "history.csv").read_text().splitlines()
     assert history[0].startswith("epoch") and len(history) == 3
-    metrics = evaluate(capsys, "imdb-lstm", "--data-dir", str(data_dir), "--weights",
-                       str(run / "model.keras"), "--split", "validation", "--limit", "320")
+    metrics = evaluate(capsys, str(run), "--data-dir", str(data_dir), "--split", "validation",
+                       "--limit", "320")
     assert metrics["examples"] == 320
     assert abs(metrics["loss"] - summary["best_val_loss"]) < 1e-4  # the same number, both ways
     assert metrics["accuracy"] > 0.7  # the fixture's words carry the label
@@ -104,7 +105,7 @@ def test_existing_run_is_not_overwritten_and_nothing_to_resume(data_dir, tmp_pat
     with pytest.raises(SystemExit) as stop:
         main(["train", "imdb-lstm", "--data-dir", str(data_dir), "--output-dir", str(tmp_path / "run"),
               *TINY_IMDB])
-    assert "--resume" in str(stop.value.code)
+    assert "--resume" in str(stop.value.code) and "--overwrite" in str(stop.value.code)
     with pytest.raises(SystemExit) as stop:
         main(["train", "imdb-lstm", "--data-dir", str(data_dir), "--output-dir", str(tmp_path / "new"),
               "--resume", *TINY_IMDB])
@@ -120,8 +121,7 @@ def test_truncated_bptt_character_model(data_dir, tmp_path, capsys):
     assert summary["epochs_done"] == 1
     recipe = json.loads((run / "recipe.json").read_text())["recipe"]
     assert recipe["bptt_k"] == 5 and recipe["sequence_length"] == 20
-    metrics = evaluate(capsys, "shakespeare-char", "--data-dir", str(data_dir), "--weights",
-                       str(run / "model.keras"), "--limit", "4000")
+    metrics = evaluate(capsys, str(run), "--data-dir", str(data_dir), "--limit", "4000")
     assert metrics["split"] == "validation"
     assert 0 < metrics["loss_nats_per_char"] < np.log(30)  # better than uniform over the characters
     assert metrics["bits_per_char"] == pytest.approx(metrics["loss_nats_per_char"] / np.log(2))
@@ -130,43 +130,43 @@ def test_truncated_bptt_character_model(data_dir, tmp_path, capsys):
 def test_bigram_and_translation_train_and_evaluate(data_dir, tmp_path, capsys):
     train(capsys, "shakespeare-bigram", "--data-dir", str(data_dir), "--output-dir", str(tmp_path / "bi"),
           "--epochs", "1", "--limit", "3000", "--quiet")
-    bigram = evaluate(capsys, "shakespeare-bigram", "--data-dir", str(data_dir), "--weights",
-                      str(tmp_path / "bi" / "model.keras"), "--limit", "3000")
+    bigram = evaluate(capsys, str(tmp_path / "bi"), "--data-dir", str(data_dir), "--limit", "3000")
     assert bigram["characters"] == 2999
 
     train(capsys, "spa-eng-translator", "--data-dir", str(data_dir), "--output-dir", str(tmp_path / "tr"),
           "--epochs", "1", "--units", "8", "--embedding-dim", "8", "--vocab-size", "100",
           "--sequence-length", "8", "--limit", "200", "--quiet")
-    scores = evaluate(capsys, "spa-eng-translator", "--data-dir", str(data_dir), "--weights",
-                      str(tmp_path / "tr" / "model.keras"), "--limit", "20")
+    scores = evaluate(capsys, str(tmp_path / "tr"), "--data-dir", str(data_dir), "--limit", "20")
     assert scores["pairs"] == 20 and 0 <= scores["bleu"] <= 100 and 0 <= scores["chrf"] <= 100
     assert len(scores["examples"]) == 5
 
 
-def test_export_round_trips(data_dir, tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("BENTOML_HOME", str(tmp_path / "bentoml"))
+def test_export_round_trips(data_dir, tmp_path, capsys):
     run = tmp_path / "run"
     train(capsys, "imdb-lstm", "--data-dir", str(data_dir), "--epochs", "1", "--output-dir", str(run),
           *TINY_IMDB)
     texts = tf.constant([["a great and wonderful film"], ["awful boring plot"]])
     expected = keras.saving.load_model(run / "model.keras").predict(texts, verbose=0)
 
-    assert main(["export", "imdb-lstm", "--weights", str(run / "model.keras"),
-                 "--output", str(tmp_path / "m.keras")]) == 0
+    assert main(["export", str(run), "--output", str(tmp_path / "m.keras")]) == 0
+    assert json.loads((tmp_path / "m.json").read_text())["file"]["name"] == "m.keras"  # its card beside it
     np.testing.assert_allclose(keras.saving.load_model(tmp_path / "m.keras").predict(texts, verbose=0),
                                expected, atol=1e-6)
 
-    assert main(["export", "imdb-lstm", "--format", "savedmodel", "--weights", str(run / "model.keras"),
+    assert main(["export", str(tmp_path / "m.keras"), "--format", "savedmodel",
                  "--output", str(tmp_path / "sm")]) == 0
+    assert (tmp_path / "sm" / "assets.extra" / "card.json").exists()
     served = tf.saved_model.load(str(tmp_path / "sm"))
     np.testing.assert_allclose(served.serve(texts).numpy(), expected, atol=1e-6)
 
     capsys.readouterr()
-    assert main(["export", "imdb-lstm", "--format", "bentoml", "--weights", str(run / "model.keras")]) == 0
+    assert main(["export", str(run), "--format", "bentoml"]) == 0
     tag = capsys.readouterr().out.strip().splitlines()[-1]
     listed = subprocess.run([os.path.join(os.path.dirname(sys.executable), "bentoml"), "models", "list"],
                             capture_output=True, text=True, env={**os.environ})
-    assert tag.split(":")[0] in listed.stdout
+    assert tag.split(":")[0] in listed.stdout  # the session's store (tests/conftest.py)
+    np.testing.assert_allclose(zoo.load(tag).predict(["a great and wonderful film", "awful boring plot"]),
+                               expected.ravel(), atol=1e-6)
 
 
 def run_cli(args, env_extra, timeout=120):
@@ -249,8 +249,8 @@ def test_ensemble_trains_members_in_turn_and_averages_them(data_dir, tmp_path, c
     assert classifier._parts is not None
     np.testing.assert_allclose(classifier.predict([t[0].decode() for t in texts.numpy()]),
                                mean.ravel(), atol=1e-5)
-    metrics = evaluate(capsys, "imdb-lstm", "--data-dir", str(data_dir), "--weights",
-                       str(tmp_path / "ens" / "model.keras"), "--split", "validation", "--limit", "320")
+    metrics = evaluate(capsys, str(tmp_path / "ens"), "--data-dir", str(data_dir), "--split", "validation",
+                       "--limit", "320")
     assert metrics["accuracy"] > 0.7
 
 

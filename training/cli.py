@@ -42,18 +42,37 @@ def _name(parser):
                         "(default: $ZOO_DATA_DIR, else download)")
 
 
-def _weights(parser):
-    parser.add_argument("--weights", help="a model.keras saved by zoo train "
-                        "(default: the shipped zoo model, else runs/NAME/model.keras)")
+MODEL_HELP = ("a zoo name, a run directory of `zoo train`, a .keras file with its card beside it, "
+              "or a BentoML model-store tag (NAME:VERSION or NAME:latest)")
+
+
+def _model(parser):
+    parser.add_argument("model", metavar="MODEL", help=MODEL_HELP)
 
 
 def add_train(commands):
     p = commands.add_parser(
         "train", help="train a zoo model from its recipe", epilog=EPILOG,
-        description="Trains NAME with its recipe; options override single hyperparameters. "
-                    "Logs (Keras progress bar, history.csv, TensorBoard), checkpoints, the best "
-                    "weights on validation and the final model.keras go to the output directory.")
+        description="Trains NAME with its recipe, on the recipe's dataset or on your own (--data); "
+                    "options override single hyperparameters. The output directory is a model: "
+                    "model.keras, card.json (metrics on the test split), vocabularies, history.csv, "
+                    "curves.png; also TensorBoard logs, checkpoints and the best weights on "
+                    "validation. Use it anywhere a MODEL is asked for (zoo predict/evaluate/export/serve).")
     _name(p)
+    from training.data.own import TASK_FORMATS
+
+    d = p.add_argument_group("your own data (default: the recipe's dataset)")
+    d.add_argument("--data", metavar="PATH", help="training data: " + "; ".join(
+        f"{task}: {formats}" for task, formats in TASK_FORMATS.items()) + "; or tfds:NAME[:CONFIG]. "
+        "Without --validation-data/--test-data a fixed, order-independent split of it is used.")
+    d.add_argument("--validation-data", metavar="PATH", help="validation examples (same format as --data)")
+    d.add_argument("--test-data", metavar="PATH", help="test examples (same format; the card's metrics)")
+    d.add_argument("--text-column", metavar="NAME", help="the text (or source) column or tfds feature "
+                   "(default: found by name: text, sentence, review, ...)")
+    d.add_argument("--label-column", metavar="NAME", help="the label (or target) column or tfds feature "
+                   "(default: found by name: label, class, sentiment, ...)")
+    d.add_argument("--from", dest="start", metavar="MODEL",
+                   help="start from this trained model's weights and vocabulary: " + MODEL_HELP)
     g = p.add_argument_group("hyperparameters (default: the recipe's)")
     g.add_argument("--epochs", type=_int_at_least(1))
     g.add_argument("--batch-size", type=_int_at_least(1))
@@ -101,11 +120,14 @@ def add_train(commands):
 def add_evaluate(commands):
     p = commands.add_parser(
         "evaluate", help="compute a model's card metrics", epilog=EPILOG,
-        description="Computes NAME's metrics on its card's split and prints them as JSON: accuracy "
-                    "(IMDB test), loss in nats/char and bits/char (shakespeare validation), "
-                    "sacreBLEU and chrF (translation test).")
-    _name(p)
-    _weights(p)
+        description="Computes MODEL's metrics on its card's split and data and prints them as JSON: "
+                    "accuracy (classifiers), loss in nats/char and bits/char (character models), "
+                    "sacreBLEU and chrF (translators).")
+    _model(p)
+    p.add_argument("--data-dir", help="data directory laid out like ../shared/data, for the shipped "
+                   "recipes' datasets (default: $ZOO_DATA_DIR, else download)")
+    p.add_argument("--data", metavar="FILE", help="evaluate on every example of FILE instead "
+                   "(the format MODEL was trained on)")
     p.add_argument("--split", choices=["train", "validation", "test"], help="default: the card's split")
     p.add_argument("--limit", type=_int_at_least(1), help="only the first N examples of the split")
     p.set_defaults(run=run_evaluate)
@@ -114,23 +136,15 @@ def add_evaluate(commands):
 def add_export(commands):
     p = commands.add_parser(
         "export", help="export a trained model",
-        description="Exports NAME's trained model as a .keras file, a TensorFlow SavedModel "
-                    "(servable by TF Serving) or an entry in the BentoML model store.")
-    p.add_argument("name", metavar="NAME", help="zoo model: " + ", ".join(recipes.RECIPES))
+        description="Exports MODEL as a .keras file with its card and vocabularies, a TensorFlow "
+                    "SavedModel (servable by TF Serving) or an entry in the BentoML model store "
+                    "(then served by `zoo serve --model ALIAS=NAME:latest`; its tag is printed on the "
+                    "last line).")
+    _model(p)
     p.add_argument("--format", choices=["keras", "savedmodel", "bentoml"], default="keras")
-    _weights(p)
+    p.add_argument("--name", help="the exported name (default: MODEL's name)")
     p.add_argument("--output", help="where to write (default: exports/NAME.keras or exports/NAME-savedmodel)")
     p.set_defaults(run=run_export)
-
-
-def _model_path(args):
-    """--weights, else the shipped zoo model, else the default run directory's."""
-    if args.weights:
-        return Path(args.weights)
-    from zoo import registry
-
-    shipped = registry.PRETRAINED / f"{args.name}.keras"
-    return shipped if shipped.exists() else Path("runs") / args.name / "model.keras"
 
 
 def run_train(args):
@@ -139,7 +153,7 @@ def run_train(args):
         devices.split_cpu(args.cpu_devices)
     import shlex
 
-    from training.train import train
+    from training.train import check_output_dir, default_output_dir, train
 
     recipe = recipes.get(args.name).replace(
         epochs=args.epochs, batch_size=args.batch_size, cell=args.cell, units=args.units,
@@ -149,7 +163,16 @@ def run_train(args):
         patience=args.patience, seed=args.seed, pooling=args.pooling,
         input_dropout=args.input_dropout, bigrams=args.bigrams,
         ensemble=args.ensemble)
-    summary = train(recipe, data_dir=args.data_dir, output_dir=args.output_dir, resume=args.resume,
+    output_dir = args.output_dir or default_output_dir(recipe.name)
+    check_output_dir(output_dir, args.resume, args.overwrite, delete=False)  # before reading any data
+    own, own_arguments = _own_data(args, recipe)
+    start = None
+    if args.start:
+        from zoo import registry
+
+        start = registry.resolve(args.start)
+    summary = train(recipe, data_dir=args.data_dir, own=own, own_arguments=own_arguments, start=start,
+                    output_dir=output_dir, resume=args.resume,
                     overwrite=args.overwrite, checkpoint_every=args.checkpoint_every,
                     strategy=args.strategy, mixed_precision=args.mixed_precision, limit=args.limit,
                     verbose=0 if args.quiet else 1,
@@ -157,24 +180,43 @@ def run_train(args):
     print(json.dumps(summary, indent=1))
 
 
-def run_evaluate(args):
+def _own_data(args, recipe):
+    """``(OwnData, arguments that read it again)`` of --data, or ``(None, None)``."""
+    given = {"validation_data": args.validation_data, "test_data": args.test_data,
+             "text_column": args.text_column, "label_column": args.label_column}
+    if not args.data:
+        named = [f"--{k.replace('_', '-')}" for k, v in given.items() if v]
+        if named:
+            raise recipes.RecipeError(f"{', '.join(named)} go with --data (your own training data).")
+        return None, None
     from training import tasks
+    from training.data.own import load_own
 
-    recipe = recipes.get(args.name)
-    task = tasks.get(recipe.task)
-    path = _model_path(args)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} not found: train it (zoo train {args.name}) or give --weights.")
-    metrics = task.evaluate_saved(path, recipe, data_dir=args.data_dir,
-                                  split=args.split or task.DEFAULT_SPLIT, limit=args.limit)
-    print(json.dumps({"name": args.name, "weights": str(path), **metrics}, indent=1, ensure_ascii=False))
+    def absolute(value):
+        return value if value is None or value.startswith("tfds:") else str(Path(value).resolve())
+
+    arguments = {"task": tasks.get(recipe.task).OWN_DATA, "data": absolute(args.data),
+                 **{k: absolute(v) if k.endswith("_data") else v for k, v in given.items()}}
+    own = load_own(arguments["task"], arguments["data"], **{k: v for k, v in arguments.items()
+                                                              if k not in ("task", "data")})
+    return own, arguments
+
+
+def run_evaluate(args):
+    from training.evaluation import evaluate
+    from zoo import registry
+
+    entry = registry.resolve(args.model)
+    metrics = evaluate(entry, data_dir=args.data_dir, split=args.split, limit=args.limit, data_file=args.data)
+    print(json.dumps({"name": entry.name, "weights": str(entry.model_file), **metrics}, indent=1,
+                     ensure_ascii=False))
 
 
 def run_export(args):
     from training.export import export
+    from zoo import registry
 
-    recipes.get(args.name)
-    print(export(args.name, args.format, _model_path(args), args.output))
+    print(export(registry.resolve(args.model), args.format, args.output, args.name))
 
 
 def run(args, prog):
@@ -182,10 +224,11 @@ def run(args, prog):
     from training.data import DataError
     from training.loop import ResumeError
     from training.recipes import RecipeError
+    from zoo.registry import ZooError
 
     try:
         args.run(args)
-    except (DataError, ResumeError, RecipeError, FileNotFoundError) as error:
+    except (DataError, ResumeError, RecipeError, ZooError, FileNotFoundError) as error:
         sys.exit(f"{prog}: error: {error}")
     except KeyError as error:
         sys.exit(f"{prog}: error: {error.args[0]}")

@@ -1,13 +1,12 @@
-"""``zoo export NAME``: the trained model as a .keras file, a TF SavedModel, or
-an entry in the BentoML model store."""
+"""``zoo export MODEL``: a model as a .keras file with its card, a TF
+SavedModel, or an entry in the BentoML model store (what ``zoo serve``
+serves from)."""
 
-import shutil
 from pathlib import Path
 
 import keras
 
 FORMATS = ("keras", "savedmodel", "bentoml")
-EXTRA_FILES = ("vocabulary.json", "target_vocabulary.json", "summary.json", "recipe.json")
 
 
 def drop_training_state(model):
@@ -74,39 +73,25 @@ def _h5_float16(source, h5py, np):
     return out.getvalue()
 
 
-def _extras(model_path):
-    return [p for p in (Path(model_path).with_name(n) for n in EXTRA_FILES) if p.exists()]
+def export(entry, fmt, output=None, name=None):
+    """Exports the model of ``entry`` (a ``zoo.registry.Entry``); returns where it went
+    (a path, or the BentoML tag)."""
+    from zoo.store import export_name, to_store, write_entry
 
-
-def export(name, fmt, model_path, output=None):
-    """Exports the inference model at ``model_path``; returns where it went."""
-    model_path = Path(model_path)
-    if not model_path.exists():
-        raise FileNotFoundError(f"{model_path} not found: train the model first (zoo train {name}) "
-                                "or give --weights.")
+    name = export_name(entry, name)
     if fmt == "keras":
         out = Path(output or Path("exports") / f"{name}.keras")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(model_path, out)
-        for extra in _extras(model_path):
-            shutil.copyfile(extra, out.with_name(f"{out.stem}.{extra.name}"))
+        write_entry(entry, out.parent, out.name, f"{out.stem}.json", prefix=f"{out.stem}.")
         return str(out)
     if fmt == "savedmodel":
+        from zoo import registry
+
         out = Path(output or Path("exports") / f"{name}-savedmodel")
-        keras.saving.load_model(model_path).export(str(out), format="tf_saved_model", verbose=False)
-        extras = _extras(model_path)
-        if extras:
-            (out / "assets.extra").mkdir(exist_ok=True)
-        for extra in extras:
-            shutil.copyfile(extra, out / "assets.extra" / extra.name)
+        keras.saving.load_model(registry.weights_path(entry)).export(str(out), format="tf_saved_model",
+                                                                     verbose=False)
+        write_entry(entry, out / "assets.extra", "model.keras", "card.json")
+        (out / "assets.extra" / "model.keras").unlink()  # the SavedModel is the model here
         return str(out)
     if fmt == "bentoml":
-        import bentoml
-
-        with bentoml.models.create(name, metadata={"source": str(model_path)},
-                                   labels={"framework": "keras"}) as bento_model:
-            shutil.copyfile(model_path, bento_model.path_of("model.keras"))
-            for extra in _extras(model_path):
-                shutil.copyfile(extra, bento_model.path_of(extra.name))
-        return str(bento_model.tag)
+        return str(to_store(entry, name).tag)
     raise ValueError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")

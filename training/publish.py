@@ -9,87 +9,21 @@ draws the training curves from ``history.csv`` and writes the card
 """
 
 import argparse
-import csv
 import datetime
 import json
-import os
-import platform
 import shutil
 import sys
 from pathlib import Path
 
 import keras
 
-from training import recipes, tasks
+from training import cards, evaluation, recipes, tasks
 from training.export import quantize_embeddings, save_for_inference, store_weights_as_float16
 from training.train import run_dirs
 from zoo import registry
+from zoo.kinds import SENTIMENT_LABELS
 
-DATASETS = {
-    "imdb": {"name": "Large Movie Review Dataset v1.0 (IMDB)",
-             "citation": "Maas et al., Learning Word Vectors for Sentiment Analysis, ACL 2011",
-             "license": "research release of the Stanford AI Lab",
-             "source": "http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
-             "splits": {"train": "22,500 official train reviews", "validation":
-                        "2,500 official train reviews (seed 1337)", "test": "25,000 official test reviews"}},
-    "shakespeare": {"name": "tiny shakespeare", "citation": "Karpathy, char-rnn (2015)",
-                    "license": "public domain text",
-                    "source": "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
-                    "splits": {"train": "first 90% of the characters (1,003,854)",
-                               "validation": "last 10% (111,540)"}},
-    "spa-eng": {"name": "Tatoeba English-Spanish pairs (manythings.org/anki, 2018-05-13)",
-                "citation": "Tatoeba Project; manythings.org/anki", "license": "CC-BY 2.0",
-                "source": "http://storage.googleapis.com/download.tensorflow.org/data/spa-eng.zip",
-                "splits": {"train": "114,964 pairs", "validation": "2,000 pairs",
-                           "test": "2,000 pairs (first by sha1 of the English sentence)"}},
-}
-INTERFACES = {"sentiment": "classifier", "charlm": "generator", "bigram": "generator",
-              "translation": "translator"}
-TOPOLOGIES = {"sentiment": "many-to-one", "charlm": "synced many-to-many (one-to-many in generation)",
-              "bigram": "one-to-one", "translation": "encoder-decoder many-to-many"}
 EXTRAS = {"vocabulary.json": "vocabulary", "target_vocabulary.json": "target_vocabulary"}
-
-
-def cpu_model():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def plot_history(history_csvs, out_png, title):
-    """Train and validation curves of one run, or of each member of an ensemble
-    (``history_csvs``: one CSVLogger file per network)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import matplotlib.ticker
-
-    runs = [list(csv.DictReader(open(path))) for path in history_csvs]
-    fig, axes = plt.subplots(1, 2 if "accuracy" in runs[0][0] else 1, figsize=(9, 3.2), squeeze=False)
-    for ax, metric in zip(axes[0], ["loss", "accuracy"]):
-        for i, rows in enumerate(runs):
-            member = f" (member {i + 1})" if len(runs) > 1 else ""
-            epochs = [int(r["epoch"]) + 1 for r in rows]
-            ax.plot(epochs, [float(r[metric]) for r in rows], "o-", color=f"C{2 * i}",
-                    label="train" + member)
-            ax.plot(epochs, [float(r["val_" + metric]) for r in rows], "o-", color=f"C{2 * i + 1}",
-                    label="validation" + member)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(metric)
-        ax.grid(alpha=0.3)
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        ax.legend(fontsize="small")
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(out_png, dpi=80)
-    plt.close(fig)
-
-
 MAX_FILE_BYTES = 25_000_000  # a bigger model file is stored with float16 weights, then int8 tables
 SAMPLE = 1000  # the card also records the metrics on the first SAMPLE examples, checked in CI
 
@@ -127,36 +61,22 @@ def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=Tr
             extra_files[key] = f"{name}.{filename}"
 
     recipe = recipes.Recipe(**run_info["recipe"])
-    metrics = task.evaluate_saved(model_file, recipe, data_dir=data_dir, split=task.DEFAULT_SPLIT)
-    sample = task.evaluate_saved(model_file, recipe, data_dir=data_dir, split=task.DEFAULT_SPLIT,
-                                 limit=SAMPLE)
     histories = [d / "history.csv" for d in run_dirs(run_dir, recipe)]
-    plot_history(histories, out_dir / f"{name}.png", f"{name}: training curves")
-    card = {
-        "name": name,
-        "task": recipe.task,
-        "interface": INTERFACES[recipe.task],
-        "topology": TOPOLOGIES[recipe.task],
-        "cell": {"simplernn": "SimpleRNNCell", "gru": "GRUCell", "lstm": "LSTMCell"}[recipe.cell],
-        "bidirectional": recipe.bidirectional,
-        "dataset": DATASETS[recipe.dataset],
-        "metrics": metrics,
-        "evaluate_command": f"ZOO_DATA_DIR=../shared/data zoo evaluate {name}",
-        "metrics_sample": sample,
-        "evaluate_sample_command": f"ZOO_DATA_DIR=../shared/data zoo evaluate {name} --limit {SAMPLE}",
-        "parameters": parameters,
-        "file": {"name": model_file.name, "bytes": model_file.stat().st_size,
-                 "sha256": registry.sha256(model_file), "weights_stored_as": weights_dtype},
-        "extra_files": extra_files,
-        "curve": f"{name}.png",
-        "recipe": recipe.to_dict(),
-        "training": {"command": run_info.get("command") or f"zoo train {name}",
-                     "epochs_done": summary["epochs_done"], "best_epoch": summary["best_epoch"],
-                     "wall_seconds": summary.get("train_seconds_total", summary["train_seconds_this_session"]),
-                     "machine": f"{cpu_model()}, {os.cpu_count()} cores; " + summary["machine"]
-                                + f"; {platform.system()} Python {platform.python_version()}",
-                     "published": datetime.date.today().isoformat()},
-    }
+    cards.plot_history(histories, out_dir / f"{name}.png", f"{name}: training curves")
+    training = {"command": run_info.get("command") or f"zoo train {name}",
+                "epochs_done": summary["epochs_done"], "best_epoch": summary["best_epoch"],
+                "wall_seconds": summary.get("train_seconds_total", summary["train_seconds_this_session"]),
+                "machine": cards.machine(summary["machine"]),
+                "published": datetime.date.today().isoformat()}
+    card = cards.make(name, recipe, task, model_file=model_file, parameters=parameters, metrics={},
+                      dataset=cards.DATASETS[recipe.dataset], training=training, extra_files=extra_files,
+                      curve=f"{name}.png", weights_stored_as=weights_dtype,
+                      labels=list(SENTIMENT_LABELS) if task.KIND == "classifier" else None,
+                      evaluate_command=f"ZOO_DATA_DIR=../shared/data zoo evaluate {name}")
+    entry = registry.Entry(name, card, model_file, "path")
+    card["metrics"] = evaluation.evaluate(entry, data_dir=data_dir)
+    card["metrics_sample"] = evaluation.evaluate(entry, data_dir=data_dir, limit=SAMPLE)
+    card["evaluate_sample_command"] = f"ZOO_DATA_DIR=../shared/data zoo evaluate {name} --limit {SAMPLE}"
     if recipe.ensemble > 1:
         card["ensemble"] = {"networks": recipe.ensemble,
                             "seeds": [recipe.seed + i for i in range(recipe.ensemble)],

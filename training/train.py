@@ -2,14 +2,18 @@
 
 import json
 import platform
+import shutil
 import time
 from pathlib import Path
 
 import keras
 import tensorflow as tf
 
-from training import devices, loop, recipes, tasks
+from training import cards, devices, evaluation, loop, recipes, tasks
 from training.export import save_for_inference
+from zoo import registry
+
+CURVES = "curves.png"
 
 
 def default_output_dir(name):
@@ -26,11 +30,42 @@ def run_dirs(output_dir, recipe):
     return [output_dir / f"member-{i + 1}" for i in range(recipe.ensemble)]
 
 
-def train(recipe, *, data_dir=None, output_dir=None, resume=False, overwrite=False,
-          checkpoint_every=100, strategy="default", mixed_precision=False, limit=None,
-          verbose=1, command=None):
-    """Trains ``recipe`` and saves the inference model; returns the run summary."""
+def check_output_dir(output_dir, resume=False, overwrite=False, delete=True):
+    """Refuses to write over an existing run without ``overwrite`` (or to
+    ``resume`` nothing); with ``overwrite``, empties a run directory first
+    (unless ``delete`` is False: a check only)."""
+    output_dir = Path(output_dir)
+    if output_dir.exists() and not output_dir.is_dir():
+        raise loop.ResumeError(f"{output_dir} is a file, not a run directory: choose another --output-dir.")
+    used = output_dir.is_dir() and any(output_dir.iterdir())
+    if resume:
+        if not (output_dir / loop.CHECKPOINT_DIR).is_dir():
+            raise loop.ResumeError(f"Nothing to resume: no checkpoint in {output_dir / loop.CHECKPOINT_DIR}.")
+        return
+    if used and not overwrite:
+        raise loop.ResumeError(f"{output_dir} already holds files: pass --overwrite to start again there "
+                               "(its files are deleted), --resume to continue its run, or choose another "
+                               "--output-dir.")
+    if used:
+        if not any((output_dir / name).exists() for name in ("recipe.json", registry.CARD, loop.CHECKPOINT_DIR)):
+            raise loop.ResumeError(f"{output_dir} holds files but no run of `zoo train`: "
+                                   "--overwrite deletes runs only; choose another --output-dir.")
+        if delete:
+            shutil.rmtree(output_dir)
+
+
+def train(recipe, *, data_dir=None, own=None, own_arguments=None, start=None, output_dir=None,
+          resume=False, overwrite=False, checkpoint_every=100, strategy="default",
+          mixed_precision=False, limit=None, verbose=1, command=None):
+    """Trains ``recipe`` and saves the run directory: the inference model, its
+    card and vocabularies, the history and its curves. Returns the run summary.
+
+    ``own``: the user's data (``training.data.own.OwnData``) instead of the
+    recipe's dataset, re-read for ``zoo evaluate`` with ``own_arguments``.
+    ``start``: a trained model (``zoo.registry.Entry``) to continue from.
+    """
     output_dir = Path(output_dir or default_output_dir(recipe.name))
+    check_output_dir(output_dir, resume, overwrite)
     keras.utils.set_random_seed(recipe.seed)
     tf.config.experimental.enable_op_determinism()
     devices.use_mixed_precision(mixed_precision)
@@ -38,9 +73,14 @@ def train(recipe, *, data_dir=None, output_dir=None, resume=False, overwrite=Fal
 
     if recipe.ensemble > 1 and recipe.task != "sentiment":
         raise recipes.RecipeError(f"--ensemble works for the sentiment models only, not {recipe.name}.")
+    if start is not None and tasks.get(start.card["task"]).KIND != task.KIND:
+        raise recipes.RecipeError(f"--from {start.name}: a {start.card['interface']}, and {recipe.name} "
+                                  f"trains a {task.KIND}.")
+    if start is not None:
+        recipe = recipe.replace(ensemble=1)  # the trained model's own networks go on training
     strategy = devices.make_strategy(strategy)
     with strategy.scope():
-        prepared = task.prepare(recipe, data_dir=data_dir, limit=limit)
+        prepared = task.prepare(recipe, data_dir=data_dir, limit=limit, own=own, start=start)
     members = run_dirs(output_dir, recipe)  # an ensemble's networks train one after the other
     networks, states, seconds = [], [], 0.0
     for i, member_dir in enumerate(members):
@@ -75,10 +115,13 @@ def train(recipe, *, data_dir=None, output_dir=None, resume=False, overwrite=Fal
     if len(networks) > 1:
         prepared.members = networks
 
-    model_path = output_dir / "model.keras"
-    save_for_inference(prepared.inference_model(), model_path)
+    model_path = output_dir / registry.MODEL_FILE
+    inference_model = prepared.inference_model()
+    save_for_inference(inference_model, model_path)
+    extra_files = {}
     for name, text in getattr(prepared, "extra_files", dict)().items():
         (output_dir / name).write_text(text)
+        extra_files[name.removesuffix(".json")] = name
     previous = output_dir / "summary.json"  # a resumed run adds to the time recorded before
     before = json.loads(previous.read_text()).get("train_seconds_total", 0) if resume and previous.exists() else 0
     if len(states) == 1:
@@ -97,4 +140,36 @@ def train(recipe, *, data_dir=None, output_dir=None, resume=False, overwrite=Fal
                "machine": f"{platform.machine()} {platform.processor() or ''}".strip() + f", {devices.describe()}",
                "command": command}
     (output_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    write_card(output_dir, recipe, task, prepared, inference_model, extra_files, summary, own,
+               own_arguments, start, data_dir, limit, verbose)
     return summary
+
+
+def write_card(output_dir, recipe, task, prepared, inference_model, extra_files, summary, own,
+               own_arguments, start, data_dir, limit, verbose):
+    """The run directory's ``card.json``: its metrics computed by ``zoo evaluate``'s
+    code on the test split (the recipe's card split for its own dataset)."""
+    if own is not None:
+        dataset = cards.own_dataset(own, own_arguments)
+    else:
+        dataset = {**cards.DATASETS.get(recipe.dataset, {"name": recipe.dataset}), "load": None}
+    if limit:
+        dataset["limit"] = limit  # the first `limit` examples of each split (characters of a text)
+    histories = [d / "history.csv" for d in run_dirs(output_dir, recipe)]
+    curve = CURVES if cards.plot_history(histories, output_dir / CURVES, f"{output_dir.name}: training curves") else None
+    training = {"command": summary["command"], "epochs_done": summary["epochs_done"],
+                "best_epoch": summary["best_epoch"], "wall_seconds": summary["train_seconds_total"],
+                "machine": cards.machine(devices.describe()), "trained": time.strftime("%Y-%m-%d")}
+    if start is not None:
+        training["from"] = {"model": start.name, "sha256": start.card.get("file", {}).get("sha256")}
+    labels = getattr(prepared, "labels", None) if task.KIND == "classifier" else None
+    card = cards.make(output_dir.name, recipe, task, model_file=output_dir / registry.MODEL_FILE,
+                      parameters=inference_model.count_params(), metrics={}, dataset=dataset,
+                      training=training, extra_files=extra_files, curve=curve, labels=labels,
+                      evaluate_command=f"zoo evaluate {output_dir}")
+    if verbose:
+        print(f"Evaluating {output_dir.name} on its {'test' if own else task.DEFAULT_SPLIT} split ...")
+    entry = registry.Entry(output_dir.name, card, output_dir / registry.MODEL_FILE, "path")
+    card["metrics"] = evaluation.evaluate(entry, data_dir=data_dir, limit=limit)
+    (output_dir / registry.CARD).write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n")
+    return card

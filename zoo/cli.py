@@ -36,15 +36,12 @@ def _unfold(args):
 
 
 def _headline(card):
-    m = card["metrics"]
-    if "accuracy" in m:
-        return f"accuracy {m['accuracy']:.4f} ({m['split']})"
-    if "loss_nats_per_char" in m:
-        return f"{m['loss_nats_per_char']:.3f} nats/char ({m['split']})"
-    if "bleu" in m:
-        beam = "".join(f", beam {k[9:]}: BLEU {m[k]:.1f}" for k in m if k.startswith("bleu_beam"))
-        return f"BLEU {m['bleu']:.1f}, chrF {m['chrf']:.1f} greedy{beam} ({m['split']})"
-    return ""
+    from zoo import kinds
+
+    try:
+        return kinds.get(card["interface"]).headline(card["metrics"])
+    except (KeyError, ValueError):
+        return ""
 
 
 def _list(args):
@@ -76,22 +73,32 @@ def _info(args):
 
     from zoo import registry
 
-    print(json.dumps(registry.card(args.name), indent=1, ensure_ascii=False))
+    print(json.dumps(registry.card(args.model), indent=1, ensure_ascii=False))
 
 
 def _predict(args):
-    from zoo import registry
+    from zoo import kinds, registry
 
-    model = registry.load(args.name)
-    kind = registry.card(args.name)["interface"]
-    if kind == "classifier":
-        for text, p in zip(args.inputs, model.predict(args.inputs)):
-            print(f"{'positive' if p > 0.5 else 'negative'}\t{p:.4f}\t{text}")
-    elif kind == "generator":
-        print(model.generate(" ".join(args.inputs), args.length, args.temperature, args.seed))
-    else:
-        for text, out in zip(args.inputs, model.translate(args.inputs, beam_size=args.beam_size)):
-            print(f"{text}\t{out}")
+    entry = registry.resolve(args.model)  # an unknown model fails before anything loads
+    kind = kinds.get(entry.card["interface"])
+    if kind.name != "generator" and not all(text.strip() for text in args.inputs):
+        raise ValueError("empty text: give non-empty texts")
+    options = {"length": args.length, "temperature": args.temperature, "seed": args.seed,
+               "beam_size": args.beam_size}
+    for line in kind.show(registry.load(args.model), args.inputs, options):
+        print(line)
+
+
+def _at_least(low, kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
+        return value
+    return parse
 
 
 def build_parser():
@@ -125,17 +132,22 @@ def build_parser():
                             description="Lists the shipped models with their task and headline metric.")
     p.add_argument("--markdown", action="store_true", help="print the README's results table")
     p.set_defaults(run=_list)
-    p = commands.add_parser("info", help="print a model's card", description="Prints NAME's model card as JSON.")
-    p.add_argument("name", metavar="NAME")
+    from training.cli import MODEL_HELP
+
+    p = commands.add_parser("info", help="print a model's card", description="Prints MODEL's card as JSON.")
+    p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     p.set_defaults(run=_info)
-    p = commands.add_parser("predict", help="try a pretrained model",
-                            description="Classifies texts, continues a prompt or translates sentences.")
-    p.add_argument("name", metavar="NAME")
+    p = commands.add_parser("predict", help="try a model",
+                            description="Classifies texts (label and its probability), continues a "
+                            "prompt or translates sentences, as MODEL's kind does.")
+    p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     p.add_argument("inputs", nargs="+", metavar="TEXT", help="texts (a classifier or translator) or a prompt")
-    p.add_argument("--length", type=int, default=200, help="characters to generate (default 200)")
-    p.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
-    p.add_argument("--seed", type=int, help="sampling seed (same seed, same text)")
-    p.add_argument("--beam-size", type=int, default=1, help="beam width for translation (default 1: greedy)")
+    p.add_argument("--length", type=_at_least(0, int), default=200, help="characters to generate (default 200)")
+    p.add_argument("--temperature", type=_at_least(0.0, float), default=0.8,
+                   help="sampling temperature (default 0.8; 0: the most likely character)")
+    p.add_argument("--seed", type=_at_least(0, int), help="sampling seed (same seed, same text)")
+    p.add_argument("--beam-size", type=_at_least(1, int), default=1,
+                   help="beam width for translation (default 1: greedy)")
     p.set_defaults(run=_predict)
 
     from training import cli as training_cli  # the command line sits above zoo and training

@@ -22,16 +22,22 @@ def _strings(texts, what="texts"):
 
 
 class TextClassifier(keras.Model):
-    """Raw strings in, probability of the positive class out.
+    """Raw strings in, class probabilities out; ``classify`` names the label.
+
+    A two-class network has one sigmoid output, ``p(labels[1])``; a network of
+    more classes has one softmax output per label.
 
     >>> m = zoo.load("imdb-lstm")                                  # doctest: +SKIP
     >>> m.predict(["a wonderful, moving film", "dull and far too long"])  # doctest: +SKIP
     array([0.97, 0.03], dtype=float32)
+    >>> m.classify(["a wonderful, moving film"])                     # doctest: +SKIP
+    [('positive', 0.97)]
     """
 
-    def __init__(self, network, **kwargs):
+    def __init__(self, network, labels=("negative", "positive"), **kwargs):
         super().__init__(**kwargs)
         self.network = network
+        self.labels = list(labels)
         self._parts = _split_classifier(network)
         # One graph for every batch size: no retracing per new batch (as
         # predict_on_batch does), and no eager per-step loop (seconds per call).
@@ -55,10 +61,19 @@ class TextClassifier(keras.Model):
         return join(outputs) if join else outputs[0]
 
     def predict(self, texts, batch_size=256, **kwargs):
+        """``p(labels[1])`` per text for two classes (shape ``(n,)``), else the
+        probability of every label (shape ``(n, len(labels))``)."""
         texts = _strings(texts)
-        probs = [np.asarray(self._probabilities(tf.constant(texts[i:i + batch_size])[:, None]))
-                 for i in range(0, len(texts), batch_size)]
-        return np.concatenate(probs).reshape(-1)
+        probs = np.concatenate([np.asarray(self._probabilities(tf.constant(texts[i:i + batch_size])[:, None]))
+                                for i in range(0, len(texts), batch_size)])
+        return probs.reshape(-1) if probs.shape[-1] == 1 else probs
+
+    def classify(self, texts, batch_size=256):
+        """``(label, probability of that label)`` per text: the most likely label."""
+        probs = self.predict(texts, batch_size)
+        if probs.ndim == 1:
+            return [(self.labels[1], float(p)) if p >= 0.5 else (self.labels[0], float(1.0 - p)) for p in probs]
+        return [(self.labels[int(i)], float(row[i])) for row, i in zip(probs, probs.argmax(-1))]
 
 
 def _split_classifier(network):

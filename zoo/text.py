@@ -16,13 +16,16 @@ import tensorflow as tf
 PUNCTUATION = ".,!?;:¿¡\"«»()"
 _PAD = "([" + re.escape(PUNCTUATION) + "])"
 _LINE_BREAKS = r"[\s\x{0b}\x{0c}\x{1c}\x{1d}\x{1e}\x{85}\x{a0}\x{2028}\x{2029}]+"
+_HTML_BREAKS = r"<br\s*/?>"
 _KERAS_PUNCTUATION = r'[!"#$%&()\*\+,\-\./:;<=>?@\[\\\]^_`{|}~\']'
 
 
 @keras.saving.register_keras_serializable(package="zoo")
 def lower_and_strip_punctuation(text):
-    """In-graph: lower case (UTF-8 aware), punctuation removed, line breaks to spaces."""
+    """In-graph: lower case (UTF-8 aware), HTML line breaks (``<br />``, as in
+    IMDB reviews) and line breaks to spaces, punctuation removed."""
     text = tf.strings.lower(text, encoding="utf-8")
+    text = tf.strings.regex_replace(text, _HTML_BREAKS, " ")
     text = tf.strings.regex_replace(text, _LINE_BREAKS, " ")
     return tf.strings.regex_replace(text, _KERAS_PUNCTUATION, "")
 

@@ -33,7 +33,8 @@ _REVIEW = re.compile(r"(?:^|/)(train|test)/(pos|neg)/(\d+_\d+\.txt)$")
 
 def load_imdb(data_dir=None, source="auto", path=None, validation_size=2500):
     """``{"train", "validation", "test"}``, each ``(texts, labels)``: a list of
-    str and an int array, 1 = positive, 0 = negative. ``<br />`` becomes a space.
+    str and an int array, 1 = positive, 0 = negative. The texts are kept raw, as
+    a user would send them (the models' vectorizer reads ``<br />`` as a space).
 
     The split is the same on every machine: the official train reviews sorted
     by (label, file name as a string), permuted by
@@ -64,7 +65,7 @@ def _columns(reviews):
 
 def _clean(raw, name):
     try:
-        return raw.decode("utf-8").replace("<br />", " ")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise DataError(f"{name} is not UTF-8 text ({e})") from e
 

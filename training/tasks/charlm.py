@@ -20,10 +20,20 @@ import numpy as np
 import tensorflow as tf
 
 from training.data import load_shakespeare
+from training.data.sources import DataError
 from training.tasks import pipeline
 from training.tbptt import TruncatedBPTT
 from zoo.text import CharVocabulary as Vocabulary
 from zoo.topologies import many_to_many_synced, one_to_one
+
+
+KIND = "generator"
+OWN_DATA = "text"   # the reader of training.data.own for a user's data
+DEFAULT_SPLIT = "validation"
+
+
+def topology(recipe):
+    return "one-to-one" if recipe.task == "bigram" else "synced many-to-many (one-to-many in generation)"
 
 
 @dataclass
@@ -54,19 +64,33 @@ def _compile(model, recipe):
                   loss="sparse_categorical_crossentropy")
 
 
-def load(data_dir=None, limit=None):
+def load(recipe, data_dir=None, limit=None):
     return pipeline.limited(load_shakespeare(data_dir=data_dir), limit)
 
 
-def prepare(recipe, data_dir=None, limit=None):
-    data = load(data_dir, limit)
-    vocab = Vocabulary.from_text(data["train"])
+def _vocabulary_of(start, text):
+    """The vocabulary of the trained model ``start``, which must hold every character of ``text``."""
+    vocab = Vocabulary(start.extras()["vocabulary"]["chars"])
+    unseen = sorted(set(text) - set(vocab.chars))
+    if unseen:
+        shown = ", ".join(repr(c) for c in unseen[:10]) + (" ..." if len(unseen) > 10 else "")
+        raise DataError(f"--from {start.name}: the training text has {len(unseen)} character(s) its "
+                        f"vocabulary lacks ({shown}); train from scratch instead")
+    return vocab
+
+
+def prepare(recipe, data_dir=None, limit=None, own=None, start=None):
+    """The model and data of ``recipe``: its dataset, or ``own`` (a user's text);
+    from scratch, or continuing the trained model ``start`` (a ``registry.Entry``)."""
+    data = pipeline.limited(own.splits, limit) if own else load(recipe, data_dir, limit)
+    vocab = _vocabulary_of(start, data["train"]) if start else Vocabulary.from_text(data["train"])
     ids = {k: vocab.encode(v) for k, v in data.items()}
     name = recipe.name.replace("-", "_")
+    loaded = keras.saving.load_model(start.model_file, compile=False) if start else None
 
     if recipe.task == "bigram":
-        net = one_to_one(recipe.cell, recipe.units, vocab_size=len(vocab),
-                         embedding_dim=recipe.embedding_dim, name=name)
+        net = loaded or one_to_one(recipe.cell, recipe.units, vocab_size=len(vocab),
+                                   embedding_dim=recipe.embedding_dim, name=name)
         _compile(net, recipe)
 
         def train(epoch):
@@ -77,9 +101,9 @@ def prepare(recipe, data_dir=None, limit=None):
         return Prepared(net, train, validation, vocab, data, net)
 
     T = recipe.sequence_length
-    net = many_to_many_synced(recipe.cell, recipe.units, vocab_size=len(vocab),
-                              embedding_dim=recipe.embedding_dim, num_layers=recipe.layers,
-                              dropout=recipe.dropout, carry_state=True, name=name)
+    net = loaded or many_to_many_synced(recipe.cell, recipe.units, vocab_size=len(vocab),
+                                        embedding_dim=recipe.embedding_dim, num_layers=recipe.layers,
+                                        dropout=recipe.dropout, carry_state=True, name=name)
     trainer = TruncatedBPTT(net, k=recipe.bptt_k or T)
     _compile(trainer, recipe)
 
@@ -96,6 +120,7 @@ def prepare(recipe, data_dir=None, limit=None):
 def stream_loss(net, ids, streams=32, chunk=500):
     """Mean NLL (nats) of each next character of ``ids``, read as ``streams``
     contiguous pieces in parallel, the state carried across chunks."""
+    streams = max(1, min(streams, (len(ids) - 1) // 64))  # a short text: fewer streams
     n = (len(ids) - 1) // streams
     x = ids[: streams * n].reshape(streams, n)
     y = ids[1: streams * n + 1].reshape(streams, n)
@@ -123,14 +148,7 @@ def evaluate(net, data, vocabulary, split="validation", one_to_one_model=False):
             "bits_per_char": float(nats / math.log(2))}
 
 
-DEFAULT_SPLIT = "validation"
-
-
-def evaluate_saved(model_path, recipe, data_dir=None, split=DEFAULT_SPLIT, limit=None):
-    from training.tasks import companion
-
-    vocab_file = companion(model_path, "vocabulary.json")
-    vocabulary = Vocabulary.from_json(vocab_file.read_text())
-    data = load(data_dir, limit)
-    return evaluate(keras.saving.load_model(model_path), data, vocabulary, split,
-                    one_to_one_model=recipe.task == "bigram")
+def evaluate_file(model_path, extras, data, split=DEFAULT_SPLIT):
+    net = keras.saving.load_model(model_path)
+    one_to_one_model = len(net.inputs) == 1  # a carry-state model also takes its states
+    return evaluate(net, data, Vocabulary(extras["vocabulary"]["chars"]), split, one_to_one_model)

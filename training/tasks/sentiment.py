@@ -1,9 +1,12 @@
-"""Sentiment classification on IMDB: many-to-one over word tokens.
+"""Text classification (IMDB sentiment, or your own labelled texts): many-to-one
+over word tokens.
 
 The vocabulary is learned on the training split by ``TextVectorization``
-(lower-case, punctuation stripped, the ``vocab_size`` most frequent words,
-each review truncated or padded to ``sequence_length`` tokens). The saved
-inference model reads raw strings: the vectorizer lives inside it.
+(lower-case, ``<br />`` and punctuation stripped, the ``vocab_size`` most
+frequent words, each text truncated or padded to ``sequence_length`` tokens).
+The saved inference model reads raw strings: the vectorizer lives inside it.
+Two labels give one sigmoid output (the probability of the second label),
+more give a softmax over the labels.
 """
 
 from dataclasses import dataclass, field
@@ -13,29 +16,43 @@ import numpy as np
 import tensorflow as tf
 
 from training.data import load_imdb
+from training.data.sources import DataError
 from training.tasks import pipeline
+from zoo.kinds import SENTIMENT_LABELS
 from zoo.layers.bigrams import frequent_bigrams
 from zoo.text import lower_and_strip_punctuation
 from zoo.topologies import many_to_one
 
+KIND = "classifier"
+OWN_DATA = "classification"   # the reader of training.data.own for a user's data
+DEFAULT_SPLIT = "test"
+
+
+def topology(recipe):
+    return "many-to-one"
+
 
 @dataclass
 class Prepared:
-    model: keras.Model          # what fit() trains: token ids -> p(positive)
+    model: keras.Model          # what fit() trains: token ids -> class probabilities
     train: object               # (epoch, member=1) -> tf.data.Dataset
     validation: object          # tf.data.Dataset
     vectorizer: keras.layers.TextVectorization
     data: dict
+    labels: list = field(default_factory=lambda: list(SENTIMENT_LABELS))
     new_member: object = None   # member number -> another untrained network, same vocabularies
     members: list = field(default_factory=list)  # an ensemble's trained networks
 
     def inference_model(self):
-        """Raw review strings in, p(positive) out (an ensemble's mean probability)."""
+        """Raw strings in, class probabilities out (an ensemble's mean)."""
         texts = keras.Input(shape=(1,), dtype="string", name="text")
         tokens = self.vectorizer(texts)
         outputs = [network(tokens) for network in self.members or [self.model]]
         p = outputs[0] if len(outputs) == 1 else keras.layers.Average(name="ensemble_mean")(outputs)
         return keras.Model(texts, p, name=self.model.name.removesuffix("_member1"))
+
+    def extra_files(self):
+        return {}
 
 
 def make_vectorizer(recipe, texts):
@@ -43,57 +60,97 @@ def make_vectorizer(recipe, texts):
                                     lower_and_strip_punctuation, "vectorizer")
 
 
-def load(data_dir=None, limit=None):
+def load(recipe, data_dir=None, limit=None):
     return pipeline.limited(load_imdb(data_dir=data_dir), limit)
 
 
-def build_model(recipe, bigram_vocabulary=None, member=None):
+def _compile(model, classes, learning_rate):
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss="binary_crossentropy" if classes == 2 else "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def build_model(recipe, bigram_vocabulary=None, member=None, classes=2):
     """The network of ``recipe`` (``member``: its number in an ensemble, which names it)."""
     name = recipe.name.replace("-", "_") + (f"_member{member}" if member else "")
     model = many_to_one(recipe.cell, recipe.units, vocab_size=recipe.vocab_size,
                         embedding_dim=recipe.embedding_dim, num_layers=recipe.layers,
                         bidirectional=recipe.bidirectional, dropout=recipe.dropout,
                         pooling=recipe.pooling, input_dropout=recipe.input_dropout,
-                        bigram_vocabulary=bigram_vocabulary, name=name)
-    model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate),
-                  loss="binary_crossentropy", metrics=["accuracy"])
-    return model
+                        bigram_vocabulary=bigram_vocabulary,
+                        output_dim=1 if classes == 2 else classes,
+                        output_activation="sigmoid" if classes == 2 else "softmax", name=name)
+    return _compile(model, classes, recipe.learning_rate)
 
 
-def prepare(recipe, data_dir=None, limit=None):
-    data = load(data_dir, limit)
-    vectorizer = make_vectorizer(recipe, data["train"][0])
+def _continued(start, labels, learning_rate):
+    """``(vectorizer, network over token ids)`` of a trained classifier
+    (``start``: its ``registry.Entry``), to train further on data with ``labels``."""
+    from zoo import kinds
+    from zoo.models import _split_classifier
+
+    theirs = kinds.labels_of(start.card)
+    if theirs != list(labels):
+        raise DataError(f"--from {start.name}: it was trained on the labels {', '.join(theirs)}, the data "
+                        f"has {', '.join(labels)}; give data with the same labels, or train from scratch")
+    network = keras.saving.load_model(start.model_file, compile=False)
+    parts = _split_classifier(network)
+    if parts is None:
+        raise DataError(f"--from {start.name}: not a text -> TextVectorization -> network classifier")
+    vectorizer, bodies, join = parts
+    tokens = keras.Input(shape=(None,), dtype="int64", name="tokens")
+    outputs = [body(tokens) for body in bodies]
+    model = keras.Model(tokens, join(outputs) if join else outputs[0], name=network.name)
+    return vectorizer, _compile(model, len(labels), learning_rate)
+
+
+def prepare(recipe, data_dir=None, limit=None, own=None, start=None):
+    """The model and data pipelines of ``recipe``: on its dataset, or on
+    ``own`` (``training.data.own.OwnData``); from scratch, or continuing the
+    trained model ``start`` (a ``registry.Entry``)."""
+    data = pipeline.limited(own.splits, limit) if own else load(recipe, data_dir, limit)
+    labels = own.label_names if own else list(SENTIMENT_LABELS)
+    classes = len(labels)
+    if start:
+        vectorizer, model = _continued(start, labels, recipe.learning_rate)
+    else:
+        vectorizer = make_vectorizer(recipe, data["train"][0])
     ids = {k: pipeline.vectorize(vectorizer, t) for k, (t, _) in data.items() if k != "test"}
-    labels = {k: np.asarray(y, "float32") for k, (_, y) in data.items()}
+    dtype = "float32" if classes == 2 else "int32"
+    targets = {k: np.asarray(y, dtype) for k, (_, y) in data.items()}
 
     def train(epoch, member=1):  # each member of an ensemble sees its own order
-        return pipeline.batches((ids["train"], labels["train"]), recipe.batch_size,
+        return pipeline.batches((ids["train"], targets["train"]), recipe.batch_size,
                                 seed=recipe.seed + member - 1, epoch=epoch)
 
-    validation = pipeline.batches((ids["validation"], labels["validation"]), 256)
+    validation = pipeline.batches((ids["validation"], targets["validation"]), 256)
+    if start:
+        return Prepared(model, train, validation, vectorizer, data, labels)
     pairs = (frequent_bigrams(ids["train"], recipe.vocab_size, recipe.bigrams)
              if recipe.bigrams else None)  # learned on the training split, like the words
     first = 1 if recipe.ensemble > 1 else None
-    return Prepared(build_model(recipe, pairs, first), train, validation, vectorizer, data,
-                    new_member=lambda member: build_model(recipe, pairs, member))
+    return Prepared(build_model(recipe, pairs, first, classes), train, validation, vectorizer, data,
+                    labels, new_member=lambda member: build_model(recipe, pairs, member, classes))
 
 
 def evaluate(inference_model, data, split="test", batch_size=256):
-    """Accuracy (and log loss) of a raw-string classifier on a split."""
+    """Accuracy and log loss of a raw-string classifier on a split."""
     texts, labels = data[split]
-    probs = inference_model.predict(tf.constant(list(texts))[:, None],
-                                    batch_size=batch_size, verbose=0).reshape(-1)
+    probs = inference_model.predict(tf.constant(list(texts))[:, None], batch_size=batch_size,
+                                    verbose=0).astype("float64")
     labels = np.asarray(labels)
     eps = 1e-7
-    loss = -np.mean(labels * np.log(probs + eps) + (1 - labels) * np.log(1 - probs + eps))
+    if probs.shape[-1] == 1:
+        p = probs.reshape(-1)
+        predicted = (p > 0.5).astype(int)
+        loss = -np.mean(labels * np.log(p + eps) + (1 - labels) * np.log(1 - p + eps))
+    else:
+        predicted = probs.argmax(-1)
+        loss = -np.mean(np.log(probs[np.arange(len(labels)), labels] + eps))
     return {"split": split, "examples": int(len(labels)),
-            "accuracy": float(np.mean((probs > 0.5) == (labels == 1))),
-            "loss": float(loss)}
+            "accuracy": float(np.mean(predicted == labels)), "loss": float(loss)}
 
 
-DEFAULT_SPLIT = "test"
-
-
-def evaluate_saved(model_path, recipe, data_dir=None, split=DEFAULT_SPLIT, limit=None):
-    data = load(data_dir, limit)
+def evaluate_file(model_path, extras, data, split=DEFAULT_SPLIT):
     return evaluate(keras.saving.load_model(model_path), data, split)

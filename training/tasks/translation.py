@@ -15,15 +15,25 @@ from dataclasses import dataclass
 import keras
 
 from training.data import load_multi30k, load_pairs
+from training.data.sources import DataError
 from training.tasks import pipeline
 from zoo import translation
 from zoo.text import split_punctuation
 from zoo.topologies import encoder_decoder
 
 START, END = translation.START, translation.END
+KIND = "translator"
+OWN_DATA = "translation"   # the reader of training.data.own for a user's data
+DEFAULT_SPLIT = "test"
+BEAM = 4  # the card reports greedy decoding (bleu, chrf) and beam search of this width
 
 
-def load(dataset, data_dir=None, limit=None):
+def topology(recipe):
+    return "encoder-decoder many-to-many"
+
+
+def load(recipe, data_dir=None, limit=None):
+    dataset = recipe.dataset
     if dataset in ("spa-eng", "fra-eng"):
         data = load_pairs(dataset.split("-")[0], data_dir=data_dir)
     elif dataset.startswith("multi30k-"):
@@ -58,12 +68,32 @@ def make_vectorizer(texts, recipe, length, name):
     return pipeline.text_vectorizer(texts, recipe.vocab_size, length, split_punctuation, name)
 
 
-def prepare(recipe, data_dir=None, limit=None):
-    data = load(recipe.dataset, data_dir, limit)
+def _continued(start, recipe):
+    """``(source vectorizer, target vectorizer, network over token ids)`` of the
+    trained translator ``start`` (a ``registry.Entry``): its vocabularies stay."""
+    network = keras.saving.load_model(start.model_file, compile=False)
+    vectorizers = [layer for layer in network.layers if isinstance(layer, keras.layers.TextVectorization)]
+    inner = [layer for layer in network.layers if isinstance(layer, keras.Model)]
+    if len(vectorizers) != 1 or len(inner) != 1:
+        raise DataError(f"--from {start.name}: not a translator saved by `zoo train`")
+    vocabulary = start.extras()["target_vocabulary"]
+    tgt_vec = keras.layers.TextVectorization(
+        output_sequence_length=recipe.sequence_length + 1, standardize=split_punctuation,
+        vocabulary=vocabulary[2:], name="target_vectorizer")  # [2:]: without "" and [UNK]
+    return vectorizers[0], tgt_vec, inner[0]
+
+
+def prepare(recipe, data_dir=None, limit=None, own=None, start=None):
+    """The model and data of ``recipe``: its dataset, or ``own`` (a user's pairs);
+    from scratch, or continuing the trained translator ``start``."""
+    data = pipeline.limited(own.splits, limit) if own else load(recipe, data_dir, limit)
     T = recipe.sequence_length
-    src_vec = make_vectorizer([s for s, _ in data["train"]], recipe, T, "source_vectorizer")
-    tgt_vec = make_vectorizer([f"{START} {t} {END}" for _, t in data["train"]], recipe, T + 1,
-                              "target_vectorizer")
+    if start:
+        src_vec, tgt_vec, model = _continued(start, recipe)
+    else:
+        src_vec = make_vectorizer([s for s, _ in data["train"]], recipe, T, "source_vectorizer")
+        tgt_vec = make_vectorizer([f"{START} {t} {END}" for _, t in data["train"]], recipe, T + 1,
+                                  "target_vectorizer")
 
     def arrays(split):
         src = pipeline.vectorize(src_vec, [s for s, _ in data[split]])
@@ -71,13 +101,14 @@ def prepare(recipe, data_dir=None, limit=None):
         return (src, tgt[:, :-1]), tgt[:, 1:]
 
     train_arrays, val_arrays = arrays("train"), arrays("validation")
-    model = encoder_decoder(recipe.cell, recipe.units,
-                            source_vocab_size=src_vec.vocabulary_size(),
-                            target_vocab_size=tgt_vec.vocabulary_size(),
-                            embedding_dim=recipe.embedding_dim, num_layers=recipe.layers,
-                            bidirectional=recipe.bidirectional,
-                            attention=recipe.attention or None, dropout=recipe.dropout,
-                            name=recipe.name.replace("-", "_"))
+    if not start:
+        model = encoder_decoder(recipe.cell, recipe.units,
+                                source_vocab_size=src_vec.vocabulary_size(),
+                                target_vocab_size=tgt_vec.vocabulary_size(),
+                                embedding_dim=recipe.embedding_dim, num_layers=recipe.layers,
+                                bidirectional=recipe.bidirectional,
+                                attention=recipe.attention or None, dropout=recipe.dropout,
+                                name=recipe.name.replace("-", "_"))
     model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate, clipnorm=5.0),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
@@ -104,14 +135,5 @@ def evaluate(model, data, target_vocabulary, split="test", max_length=21):
                          for s, r, h, b in list(zip(sources, references, hypotheses, beamed))[:5]]}
 
 
-DEFAULT_SPLIT = "test"
-BEAM = 4  # the card reports greedy decoding (bleu, chrf) and beam search of this width
-
-
-def evaluate_saved(model_path, recipe, data_dir=None, split=DEFAULT_SPLIT, limit=None):
-    from training.tasks import companion
-
-    vocab_file = companion(model_path, "target_vocabulary.json")
-    data = load(recipe.dataset, data_dir, limit)
-    return evaluate(keras.saving.load_model(model_path), data, json.loads(vocab_file.read_text()),
-                    split, max_length=recipe.sequence_length + 1)
+def evaluate_file(model_path, extras, data, split=DEFAULT_SPLIT, max_length=21):
+    return evaluate(keras.saving.load_model(model_path), data, extras["target_vocabulary"], split, max_length)
