@@ -11,10 +11,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 10001 zoo
 WORKDIR /app
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY zoo ./zoo
+COPY zoo_cli ./zoo_cli
 COPY training ./training
 COPY serving ./serving
+# serving only: `pip install .` (training adds the [train] extra)
 RUN pip install --no-cache-dir .
 
 USER 10001

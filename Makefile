@@ -1,9 +1,11 @@
 # Three commands: `make serve` (the HTTP service), `make demo` and `make test`.
-# All create .venv and install the package into it on first use.
+# Each creates .venv on first use and installs what it needs: serving and the demo the
+# package alone (`pip install -e .`), the tests its [test] extra (training and test tools).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 PYTEST_ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 3000
@@ -15,10 +17,14 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
 
 serve: $(STAMP)
 	$(BIN)/zoo serve --host $(HOST) --port $(PORT)
@@ -31,7 +37,7 @@ demo: $(STAMP)
 	$(BIN)/zoo parity
 	$(BIN)/zoo unfold lstm --steps 3
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 clean:

@@ -17,7 +17,7 @@ def free_port():
 def start(port, *options, **popen_options):
     """``zoo serve`` on 127.0.0.1:``port`` in its own session (so that its process
     group can be signalled)."""
-    return subprocess.Popen([sys.executable, "-m", "zoo", "serve", "--host", "127.0.0.1",
+    return subprocess.Popen([sys.executable, "-m", "zoo_cli", "serve", "--host", "127.0.0.1",
                              "--port", str(port), *options], start_new_session=True, **popen_options)
 
 

@@ -5,7 +5,7 @@
     curl -s localhost:3000/classify -H 'content-type: application/json' \\
          -d '{"texts": ["a wonderful film"]}'
 
-Endpoints (JSON in, JSON out; OpenAPI at ``/docs.json``, UI at ``/``):
+Endpoints (JSON in, JSON out; OpenAPI at ``/docs.json``; the web page at ``/ui``):
 ``/classify`` (adaptive batching across concurrent requests), ``/generate``,
 ``/translate``, ``/models``; BentoML's ``/healthz``, ``/livez``, ``/readyz``
 and ``/metrics``. A request's ``model`` names a served alias (``serving.served``);
@@ -22,14 +22,14 @@ import bentoml
 from pydantic import Field
 
 import zoo
-from serving import served
+from serving import served, ui
 from serving.batching import Batcher
 from serving.body_limit import BodySizeLimit
 from serving.schemas import (CARDS, DEFAULT_CLASSIFIER, DEFAULT_GENERATOR, DEFAULT_TRANSLATOR, DEFAULTS,
                              LIMITS, SERVED, BeamSize, Classifier, ClassifyResponse, GenerateResponse,
                              Generator, Length, ModelsResponse, Seed, Temperature, Text, Texts,
                              TranslateResponse, Translator)
-from zoo import kinds
+from zoo import kinds, registry
 
 BATCH_SIZES = bentoml.metrics.Histogram(
     name="classify_batch_size", documentation="texts per /classify model call (adaptive batching)",
@@ -38,6 +38,8 @@ REVIEWS = ["a wonderful, moving film", "dull and far too long"]
 
 
 STORED = served.requested() or {}  # {alias: store tag}; empty: the shipped zoo, from the package
+CURVES = {alias: registry.resolve(model).folder / card["curve"]  # the pictures of the page
+          for (alias, model), card in zip(SERVED.items(), CARDS.values()) if card.get("curve")}
 
 
 def _attribute(alias):
@@ -116,4 +118,7 @@ for _alias, _tag in STORED.items():  # the store entries this service needs (ben
 RnnZoo = bentoml.service(name="rnn_zoo", workers=LIMITS.workers, threads=LIMITS.threads,
                          traffic={"timeout": 300, "max_concurrency": 1024},
                          logging={"access": {"enabled": LIMITS.access_log}})(RnnZoo)
+RnnZoo.mount_asgi_app(ui.page(), path="/ui")
+RnnZoo.mount_asgi_app(ui.Curves(CURVES), path="/curves")
+RnnZoo.add_asgi_middleware(ui.RootToPage)
 RnnZoo.add_asgi_middleware(BodySizeLimit, max_bytes=LIMITS.max_body_bytes)

@@ -34,3 +34,31 @@ def data_dir(tmp_path_factory):
     from tests.fixtures import make_data_dir
 
     return make_data_dir(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def own_data(tmp_path_factory):
+    """Files a user would bring: a 3-language CSV, a text, a TSV of pairs (tests/own.py)."""
+    from tests.own import make_data
+
+    return make_data(tmp_path_factory.mktemp("own-data"))
+
+
+@pytest.fixture(scope="session")
+def own_runs(own_data, tmp_path_factory):
+    """The three tiny models trained on ``own_data`` by `zoo train --data`."""
+    from tests.own import train_runs
+
+    return train_runs(own_data, tmp_path_factory.mktemp("runs"))
+
+
+@pytest.fixture(scope="session")
+def own_server(own_runs, tmp_path_factory):
+    """`zoo serve --model` of the three, by alias (lid, poems, tr), for the HTTP and browser tests."""
+    from tests.own import start_server
+
+    info, started, log = start_server(own_runs, tmp_path_factory.mktemp("served"))
+    yield info
+    started.terminate()
+    started.wait(timeout=60)
+    log.close()

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from zoo.cli import main
+from zoo_cli.main import main
 from zoo.layers.bigrams import Bigrams, bigram_codes, frequent_bigrams
 from zoo.topologies import many_to_one
 

@@ -1,5 +1,6 @@
 """The zoo command line."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -7,14 +8,45 @@ import sys
 
 import pytest
 
-from zoo.cli import main
+from zoo_cli.main import main
 
 
 def test_console_script_help():
-    exe = shutil.which("zoo") or f"{sys.executable} -m zoo"
+    exe = shutil.which("zoo") or f"{sys.executable} -m zoo_cli"
     result = subprocess.run(f"{exe} --help", shell=True, capture_output=True, text=True)
     assert result.returncode == 0
     assert "parity" in result.stdout and "unfold" in result.stdout
+
+
+LIGHT = """
+import sys
+from zoo_cli.main import main
+try:
+    main(sys.argv[1:])
+except SystemExit as stop:
+    if stop.code:
+        raise
+print(sorted(m for m in ("tensorflow", "keras") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("command", [["--help"], ["list"], ["info", "imdb-lstm"], ["predict", "imdb-lstm", " "]])
+def test_help_list_info_and_bad_input_import_no_tensorflow(command):
+    """What the user asks of the cards, and wrong input, answer without TensorFlow's start-up."""
+    result = subprocess.run([sys.executable, "-c", LIGHT, *command], capture_output=True, text=True,
+                            env={k: v for k, v in os.environ.items() if k != "ZOO_LAZY_IMPORT"})
+    if command[0] == "predict":
+        assert result.returncode == 1 and result.stderr.strip() == "zoo predict: error: empty text: give non-empty texts"
+        return
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]" and result.stderr == ""
+
+
+def test_predict_prints_nothing_on_stderr():
+    result = subprocess.run([sys.executable, "-m", "zoo_cli", "predict", "imdb-lstm", "great film"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.split("\t")[0] in ("positive", "negative")
+    assert result.stderr == ""
 
 
 @pytest.mark.parametrize("command", ["parity", "unfold"])

@@ -90,7 +90,7 @@ def test_cells_match_builtins_on_the_jax_backend_without_tensorflow():
     import sys
 
     code = ("import sys; sys.modules['tensorflow'] = None\n"
-            "from zoo.cli import main\n"
+            "from zoo_cli.main import main\n"
             "main(['parity', '--masked'])\n"
             "assert 'zoo.models' not in sys.modules\n")
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_ENABLE_X64": "1", "JAX_PLATFORMS": "cpu"}

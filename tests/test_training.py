@@ -14,7 +14,7 @@ import tensorflow as tf
 
 import zoo
 from training import loop
-from zoo.cli import main
+from zoo_cli.main import main
 
 TINY_IMDB = ["--units", "8", "--embedding-dim", "8", "--vocab-size", "200", "--sequence-length", "16",
              "--batch-size", "16", "--limit", "320", "--quiet"]
@@ -172,7 +172,7 @@ def test_export_round_trips(data_dir, tmp_path, capsys):
 def run_cli(args, env_extra, timeout=120):
     env = {k: v for k, v in os.environ.items() if k != "ZOO_DATA_DIR"}
     env.update(env_extra)
-    return subprocess.run([sys.executable, "-m", "zoo", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "zoo_cli", *args], capture_output=True, text=True,
                           env=env, timeout=timeout)
 
 

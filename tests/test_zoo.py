@@ -14,7 +14,7 @@ import pytest
 
 from training.publish import publish
 from zoo import registry
-from zoo.cli import main
+from zoo_cli.main import main
 
 SHIPPED = registry.list_models()
 

@@ -59,12 +59,13 @@ def add_train(commands):
                     "curves.png; also TensorBoard logs, checkpoints and the best weights on "
                     "validation. Use it anywhere a MODEL is asked for (zoo predict/evaluate/export/serve).")
     _name(p)
-    from training.data.own import TASK_FORMATS
-
     d = p.add_argument_group("your own data (default: the recipe's dataset)")
-    d.add_argument("--data", metavar="PATH", help="training data: " + "; ".join(
-        f"{task}: {formats}" for task, formats in TASK_FORMATS.items()) + "; or tfds:NAME[:CONFIG]. "
-        "Without --validation-data/--test-data a fixed, order-independent split of it is used.")
+    d.add_argument("--data", metavar="PATH", help="training data: for the imdb-* classifiers a CSV, TSV "
+                   "or JSON Lines file with a text and a label column, or a folder with a sub-folder of "
+                   ".txt files per label; for shakespeare-* a UTF-8 text file or a folder of .txt files; "
+                   "for translators a TSV of source and target columns or a manythings.org zip; or "
+                   "tfds:NAME[:CONFIG] (tensorflow-datasets). Without --validation-data/--test-data a "
+                   "fixed, order-independent split of it is used.")
     d.add_argument("--validation-data", metavar="PATH", help="validation examples (same format as --data)")
     d.add_argument("--test-data", metavar="PATH", help="test examples (same format; the card's metrics)")
     d.add_argument("--text-column", metavar="NAME", help="the text (or source) column or tfds feature "
@@ -114,7 +115,7 @@ def add_train(commands):
                    help="split the CPU into N logical devices (to run --strategy mirrored without GPUs)")
     r.add_argument("--mixed-precision", action="store_true", help="float16 compute, float32 weights")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(run=run_train)
+    p.set_defaults(run=run_train, check=check_train)
 
 
 def add_evaluate(commands):
@@ -129,6 +130,7 @@ def add_evaluate(commands):
     p.add_argument("--data", metavar="FILE", help="evaluate on every example of FILE instead "
                    "(the format MODEL was trained on)")
     p.add_argument("--split", choices=["train", "validation", "test"], help="default: the card's split")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (on stderr)")
     p.add_argument("--limit", type=_int_at_least(1), help="only the first N examples of the split")
     p.set_defaults(run=run_evaluate)
 
@@ -147,13 +149,10 @@ def add_export(commands):
     p.set_defaults(run=run_export)
 
 
-def run_train(args):
-    if args.cpu_devices:
-        from training import devices
-        devices.split_cpu(args.cpu_devices)
-    import shlex
-
-    from training.train import check_output_dir, default_output_dir, train
+def check_train(args):
+    """Everything that can be checked before TensorFlow starts: the recipe and
+    its options, the output directory, the user's data, the model of --from."""
+    from training.run_dir import check_output_dir, default_output_dir
 
     recipe = recipes.get(args.name).replace(
         epochs=args.epochs, batch_size=args.batch_size, cell=args.cell, units=args.units,
@@ -171,6 +170,20 @@ def run_train(args):
         from zoo import registry
 
         start = registry.resolve(args.start)
+    args.checked = (recipe, output_dir, own, own_arguments, start)
+
+
+def run_train(args):
+    if args.cpu_devices:
+        from training import devices
+        devices.split_cpu(args.cpu_devices)
+    import shlex
+
+    from training.train import train
+
+    if not hasattr(args, "checked"):
+        check_train(args)
+    recipe, output_dir, own, own_arguments, start = args.checked
     summary = train(recipe, data_dir=args.data_dir, own=own, own_arguments=own_arguments, start=start,
                     output_dir=output_dir, resume=args.resume,
                     overwrite=args.overwrite, checkpoint_every=args.checkpoint_every,
@@ -190,12 +203,15 @@ def _own_data(args, recipe):
             raise recipes.RecipeError(f"{', '.join(named)} go with --data (your own training data).")
         return None, None
     from training import tasks
+
+    if recipe.task not in tasks.OWN_DATA:
+        raise recipes.RecipeError(f"{recipe.name} trains on its own dataset only (no --data).")
     from training.data.own import load_own
 
     def absolute(value):
         return value if value is None or value.startswith("tfds:") else str(Path(value).resolve())
 
-    arguments = {"task": tasks.get(recipe.task).OWN_DATA, "data": absolute(args.data),
+    arguments = {"task": tasks.OWN_DATA[recipe.task], "data": absolute(args.data),
                  **{k: absolute(v) if k.endswith("_data") else v for k, v in given.items()}}
     own = load_own(arguments["task"], arguments["data"], **{k: v for k, v in arguments.items()
                                                               if k not in ("task", "data")})
@@ -206,8 +222,12 @@ def run_evaluate(args):
     from training.evaluation import evaluate
     from zoo import registry
 
+    import contextlib
+
     entry = registry.resolve(args.model)
-    metrics = evaluate(entry, data_dir=args.data_dir, split=args.split, limit=args.limit, data_file=args.data)
+    with contextlib.redirect_stdout(sys.stderr):  # the progress bar; the JSON alone goes to stdout
+        metrics = evaluate(entry, data_dir=args.data_dir, split=args.split, limit=args.limit,
+                           data_file=args.data, progress=not args.quiet)
     print(json.dumps({"name": entry.name, "weights": str(entry.model_file), **metrics}, indent=1,
                      ensure_ascii=False))
 
@@ -219,14 +239,19 @@ def run_export(args):
     print(export(registry.resolve(args.model), args.format, args.output, args.name))
 
 
-def run(args, prog):
-    """Runs a parsed command; user errors end in one line on stderr and exit status 1."""
+def run(args, prog, before_run=None):
+    """Runs a parsed command (its ``check`` first, then ``before_run()``, then
+    the command); user errors end in one line on stderr and exit status 1."""
     from training.data import DataError
-    from training.loop import ResumeError
+    from training.run_dir import ResumeError
     from training.recipes import RecipeError
     from zoo.registry import ZooError
 
     try:
+        if getattr(args, "check", None):
+            args.check(args)
+        if before_run:
+            before_run()
         args.run(args)
     except (DataError, ResumeError, RecipeError, ZooError, FileNotFoundError) as error:
         sys.exit(f"{prog}: error: {error}")

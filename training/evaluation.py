@@ -18,10 +18,11 @@ def _own(card, data_file=None):
     from training.data.own import load_own
 
     arguments = dict(card["dataset"].get("load") or {})
-    task = tasks.get(card["task"])
     if data_file is not None:
         columns = card["dataset"].get("columns") or {}
-        arguments = {"task": task.OWN_DATA, "data": str(data_file), "validation_data": str(data_file),
+        if card["task"] not in tasks.OWN_DATA:
+            raise DataError(f"{card['name']} evaluates on its own dataset only (no --data)")
+        arguments = {"task": tasks.OWN_DATA[card["task"]], "data": str(data_file), "validation_data": str(data_file),
                      "test_data": str(data_file),
                      "text_column": columns.get("text") or columns.get("source"),
                      "label_column": columns.get("label") or columns.get("target")}
@@ -59,8 +60,9 @@ def data_of(card, data_dir=None, limit=None, data_file=None):
     return pipeline.limited(splits, limit), split
 
 
-def evaluate(entry, data_dir=None, split=None, limit=None, data_file=None):
-    """The metrics of ``entry`` (a ``zoo.registry.Entry``) on a split of its data."""
+def evaluate(entry, data_dir=None, split=None, limit=None, data_file=None, progress=False):
+    """The metrics of ``entry`` (a ``zoo.registry.Entry``) on a split of its data
+    (``progress``: a progress bar, on stdout as Keras draws it)."""
     from zoo import registry
 
     card = entry.card
@@ -72,4 +74,5 @@ def evaluate(entry, data_dir=None, split=None, limit=None, data_file=None):
     if split not in data:
         raise DataError(f"{entry.name} has no {split} split: choose one of {', '.join(data)}")
     options = {"max_length": card["recipe"]["sequence_length"] + 1} if task.KIND == "translator" else {}
-    return task.evaluate_file(registry.weights_path(entry), entry.extras(), data, split, **options)
+    return task.evaluate_file(registry.weights_path(entry), entry.extras(), data, split, progress=progress,
+                              **options)

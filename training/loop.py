@@ -20,14 +20,10 @@ from pathlib import Path
 
 import keras
 
-CHECKPOINT_DIR = "checkpoint"
+from training.run_dir import CHECKPOINT_DIR, ResumeError  # noqa: F401  (ResumeError: raised here too)
 LAST_WEIGHTS = "last.weights.h5"
 STATE = "state.json"
 BEST_WEIGHTS = "best.weights.h5"
-
-
-class ResumeError(Exception):
-    """A run directory that cannot be resumed, or would be overwritten."""
 
 
 def _atomic_json(path, data):

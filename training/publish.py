@@ -83,6 +83,9 @@ def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=Tr
                             "output": "the mean of the networks' probabilities"}
     if note:
         card["training"]["note"] = note
+    extras = getattr(task, "published_extras", None)  # what a task adds to its entries (a composer: a piece)
+    if extras:
+        card.update(extras(name, model_file, out_dir))
     (out_dir / f"{name}.json").write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n")
     return card
 

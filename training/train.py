@@ -2,7 +2,6 @@
 
 import json
 import platform
-import shutil
 import time
 from pathlib import Path
 
@@ -11,13 +10,10 @@ import tensorflow as tf
 
 from training import cards, devices, evaluation, loop, recipes, tasks
 from training.export import save_for_inference
+from training.run_dir import check_output_dir, default_output_dir
 from zoo import registry
 
 CURVES = "curves.png"
-
-
-def default_output_dir(name):
-    return Path("runs") / name
 
 
 def run_dirs(output_dir, recipe):
@@ -28,30 +24,6 @@ def run_dirs(output_dir, recipe):
     if recipe.ensemble == 1:
         return [output_dir]
     return [output_dir / f"member-{i + 1}" for i in range(recipe.ensemble)]
-
-
-def check_output_dir(output_dir, resume=False, overwrite=False, delete=True):
-    """Refuses to write over an existing run without ``overwrite`` (or to
-    ``resume`` nothing); with ``overwrite``, empties a run directory first
-    (unless ``delete`` is False: a check only)."""
-    output_dir = Path(output_dir)
-    if output_dir.exists() and not output_dir.is_dir():
-        raise loop.ResumeError(f"{output_dir} is a file, not a run directory: choose another --output-dir.")
-    used = output_dir.is_dir() and any(output_dir.iterdir())
-    if resume:
-        if not (output_dir / loop.CHECKPOINT_DIR).is_dir():
-            raise loop.ResumeError(f"Nothing to resume: no checkpoint in {output_dir / loop.CHECKPOINT_DIR}.")
-        return
-    if used and not overwrite:
-        raise loop.ResumeError(f"{output_dir} already holds files: pass --overwrite to start again there "
-                               "(its files are deleted), --resume to continue its run, or choose another "
-                               "--output-dir.")
-    if used:
-        if not any((output_dir / name).exists() for name in ("recipe.json", registry.CARD, loop.CHECKPOINT_DIR)):
-            raise loop.ResumeError(f"{output_dir} holds files but no run of `zoo train`: "
-                                   "--overwrite deletes runs only; choose another --output-dir.")
-        if delete:
-            shutil.rmtree(output_dir)
 
 
 def train(recipe, *, data_dir=None, own=None, own_arguments=None, start=None, output_dir=None,

@@ -5,6 +5,13 @@
 >>> model = zoo.unfold(LSTMCell(4), k=3, input_dim=2)
 >>> len(model.outputs)   # y and the two LSTM states h_3, c_3
 3
+
+``import zoo`` registers the zoo's layers and text standardizers with Keras,
+so a saved model that uses them loads with ``keras.saving.load_model`` and no
+``custom_objects``. The ``zoo`` command line sets ``ZOO_LAZY_IMPORT=1`` first:
+then ``import zoo`` imports neither Keras nor TensorFlow (its cards and the
+model registry need neither), and ``zoo.load`` or any name below imports them
+when first used.
 """
 
 import os
@@ -13,25 +20,42 @@ import os
 # user needs; warnings and errors still show. An explicit setting wins.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
-import keras  # noqa: E402
-
-from zoo import xla_flags  # noqa: E402
-
-# XLA's CPU options for the zoo's loops (zoo/xla_flags.py), set before XLA
-# compiles anything (it reads them once). An explicit setting wins.
-xla_flags.set_defaults(backend=keras.backend.backend())
-
-from zoo import cells, topologies  # noqa: E402
-from zoo.cells import GRUCell, LSTMCell, SimpleRNNCell  # noqa: E402
-from zoo.registry import card, list_models, load  # noqa: E402
-from zoo.unfolding import unfold  # noqa: E402
-
-try:  # the text standardizers the saved zoo models name (TensorFlow string ops)
-    from zoo import text  # noqa: E402, F401
-except ImportError:  # another Keras backend without TensorFlow: cells and topologies still work
-    pass
-
 __version__ = "0.1.0"
 
-__all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell", "card", "cells", "list_models", "load",
-           "topologies", "unfold"]
+_NAMES = {"GRUCell": "zoo.cells", "LSTMCell": "zoo.cells", "SimpleRNNCell": "zoo.cells",
+          "cells": "zoo", "topologies": "zoo", "card": "zoo.registry", "list_models": "zoo.registry",
+          "load": "zoo.registry", "unfold": "zoo.unfolding"}
+__all__ = sorted(_NAMES)
+
+
+def import_all():
+    """Imports the zoo's Keras parts (registering them with Keras), after
+    setting XLA's options for its loops (``zoo.xla_flags``), once."""
+    import importlib
+
+    import keras
+
+    from zoo import xla_flags
+
+    # XLA's CPU options for the zoo's loops, set before XLA compiles anything
+    # (it reads them once). An explicit setting wins.
+    xla_flags.set_defaults(backend=keras.backend.backend())
+    for module in ("zoo.cells", "zoo.layers", "zoo.topologies", "zoo.unfolding"):
+        importlib.import_module(module)
+    try:  # the text standardizers the saved zoo models name (TensorFlow string ops)
+        importlib.import_module("zoo.text")
+    except ImportError:  # another Keras backend without TensorFlow: cells and topologies still work
+        pass
+    for name, module in _NAMES.items():
+        globals()[name] = getattr(importlib.import_module(module), name)
+
+
+def __getattr__(name):
+    if name in _NAMES:
+        import_all()
+        return globals()[name]
+    raise AttributeError(f"module 'zoo' has no attribute {name!r}")
+
+
+if os.environ.get("ZOO_LAZY_IMPORT") != "1":
+    import_all()

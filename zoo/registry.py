@@ -168,8 +168,10 @@ def load(model, verify=True):
     its card, or a BentoML store tag."""
     import keras
 
+    import zoo
     from zoo import kinds
 
+    zoo.import_all()  # the zoo's layers, registered with Keras before the model loads
     entry = resolve(model)
     kind = kinds.get(entry.card["interface"])
     network = keras.saving.load_model(weights_path(entry, verify), compile=False)

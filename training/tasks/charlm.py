@@ -28,7 +28,6 @@ from zoo.topologies import many_to_many_synced, one_to_one
 
 
 KIND = "generator"
-OWN_DATA = "text"   # the reader of training.data.own for a user's data
 DEFAULT_SPLIT = "validation"
 
 
@@ -117,7 +116,7 @@ def prepare(recipe, data_dir=None, limit=None, own=None, start=None):
     return Prepared(trainer, train, validation, vocab, data, net)
 
 
-def stream_loss(net, ids, streams=32, chunk=500):
+def stream_loss(net, ids, streams=32, chunk=500, progress=False):
     """Mean NLL (nats) of each next character of ``ids``, read as ``streams``
     contiguous pieces in parallel, the state carried across chunks."""
     streams = max(1, min(streams, (len(ids) - 1) // 64))  # a short text: fewer streams
@@ -126,7 +125,10 @@ def stream_loss(net, ids, streams=32, chunk=500):
     y = ids[1: streams * n + 1].reshape(streams, n)
     state = [tf.zeros((streams, *s.shape[1:]), s.dtype) for s in net.inputs[1:]]
     total = 0.0
+    bar = keras.utils.Progbar(n, unit_name="step") if progress else None
     for start in range(0, n, chunk):
+        if bar:
+            bar.update(start)
         out = net([tf.constant(x[:, start:start + chunk]), *state], training=False)
         probs = out[0].numpy().astype("float64")
         target = y[:, start:start + chunk]
@@ -135,20 +137,20 @@ def stream_loss(net, ids, streams=32, chunk=500):
     return total / x.size, int(x.size)
 
 
-def pair_loss(net, ids, batch_size=8192):
+def pair_loss(net, ids, batch_size=8192, progress=False):
     """Mean NLL (nats) of each next character given only the current one."""
-    probs = net.predict(ids[:-1], batch_size=batch_size, verbose=0).astype("float64")
+    probs = net.predict(ids[:-1], batch_size=batch_size, verbose=1 if progress else 0).astype("float64")
     return -np.log(probs[np.arange(len(probs)), ids[1:]] + 1e-12).mean(), len(probs)
 
 
-def evaluate(net, data, vocabulary, split="validation", one_to_one_model=False):
+def evaluate(net, data, vocabulary, split="validation", one_to_one_model=False, progress=False):
     ids = vocabulary.encode(data[split])
-    nats, count = (pair_loss if one_to_one_model else stream_loss)(net, ids)
+    nats, count = (pair_loss if one_to_one_model else stream_loss)(net, ids, progress=progress)
     return {"split": split, "characters": count, "loss_nats_per_char": float(nats),
             "bits_per_char": float(nats / math.log(2))}
 
 
-def evaluate_file(model_path, extras, data, split=DEFAULT_SPLIT):
+def evaluate_file(model_path, extras, data, split=DEFAULT_SPLIT, progress=False):
     net = keras.saving.load_model(model_path)
     one_to_one_model = len(net.inputs) == 1  # a carry-state model also takes its states
-    return evaluate(net, data, Vocabulary(extras["vocabulary"]["chars"]), split, one_to_one_model)
+    return evaluate(net, data, Vocabulary(extras["vocabulary"]["chars"]), split, one_to_one_model, progress)

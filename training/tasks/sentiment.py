@@ -24,7 +24,6 @@ from zoo.text import lower_and_strip_punctuation
 from zoo.topologies import many_to_one
 
 KIND = "classifier"
-OWN_DATA = "classification"   # the reader of training.data.own for a user's data
 DEFAULT_SPLIT = "test"
 
 
@@ -134,11 +133,11 @@ def prepare(recipe, data_dir=None, limit=None, own=None, start=None):
                     labels, new_member=lambda member: build_model(recipe, pairs, member, classes))
 
 
-def evaluate(inference_model, data, split="test", batch_size=256):
+def evaluate(inference_model, data, split="test", batch_size=256, progress=False):
     """Accuracy and log loss of a raw-string classifier on a split."""
     texts, labels = data[split]
     probs = inference_model.predict(tf.constant(list(texts))[:, None], batch_size=batch_size,
-                                    verbose=0).astype("float64")
+                                    verbose=1 if progress else 0).astype("float64")
     labels = np.asarray(labels)
     eps = 1e-7
     if probs.shape[-1] == 1:
@@ -152,5 +151,5 @@ def evaluate(inference_model, data, split="test", batch_size=256):
             "accuracy": float(np.mean(predicted == labels)), "loss": float(loss)}
 
 
-def evaluate_file(model_path, extras, data, split=DEFAULT_SPLIT):
-    return evaluate(keras.saving.load_model(model_path), data, split)
+def evaluate_file(model_path, extras, data, split=DEFAULT_SPLIT, progress=False):
+    return evaluate(keras.saving.load_model(model_path), data, split, progress=progress)

@@ -23,7 +23,6 @@ from zoo.topologies import encoder_decoder
 
 START, END = translation.START, translation.END
 KIND = "translator"
-OWN_DATA = "translation"   # the reader of training.data.own for a user's data
 DEFAULT_SPLIT = "test"
 BEAM = 4  # the card reports greedy decoding (bleu, chrf) and beam search of this width
 
@@ -119,13 +118,27 @@ def prepare(recipe, data_dir=None, limit=None, own=None, start=None):
     return Prepared(model, train, validation, src_vec, tgt_vec, data)
 
 
-def evaluate(model, data, target_vocabulary, split="test", max_length=21):
+def _decoded(decode, sources, batch_size, progress):
+    """``decode(batch)`` of each batch of ``batch_size`` sources (the decoder's own
+    batches, so the results are the same), with a progress bar if ``progress``."""
+    bar = keras.utils.Progbar(len(sources), unit_name="sentence") if progress else None
+    out = []
+    for i in range(0, len(sources), batch_size):
+        out += decode(sources[i:i + batch_size])
+        if bar:
+            bar.update(min(i + batch_size, len(sources)))
+    return out
+
+
+def evaluate(model, data, target_vocabulary, split="test", max_length=21, progress=False):
     import sacrebleu
 
     sources = [s for s, _ in data[split]]
     references = [t for _, t in data[split]]
-    hypotheses = translation.greedy(model, target_vocabulary, sources, max_length)
-    beamed = translation.beam(model, target_vocabulary, sources, BEAM, max_length)
+    hypotheses = _decoded(lambda batch: translation.greedy(model, target_vocabulary, batch, max_length),
+                          sources, 256, progress)
+    beamed = _decoded(lambda batch: translation.beam(model, target_vocabulary, batch, BEAM, max_length),
+                      sources, 128, progress)
     return {"split": split, "pairs": len(references),
             "bleu": float(sacrebleu.corpus_bleu(hypotheses, [references]).score),
             "chrf": float(sacrebleu.corpus_chrf(hypotheses, [references]).score),
@@ -135,5 +148,6 @@ def evaluate(model, data, target_vocabulary, split="test", max_length=21):
                          for s, r, h, b in list(zip(sources, references, hypotheses, beamed))[:5]]}
 
 
-def evaluate_file(model_path, extras, data, split=DEFAULT_SPLIT, max_length=21):
-    return evaluate(keras.saving.load_model(model_path), data, extras["target_vocabulary"], split, max_length)
+def evaluate_file(model_path, extras, data, split=DEFAULT_SPLIT, max_length=21, progress=False):
+    return evaluate(keras.saving.load_model(model_path), data, extras["target_vocabulary"], split, max_length,
+                    progress)

@@ -1,7 +1,29 @@
-"""The ``zoo`` command line."""
+"""The ``zoo`` command line: ``zoo --help``, and ``zoo COMMAND --help`` for each command.
+
+Wrong input is one line on stderr and a non-zero exit, checked before any
+model loads. ``list`` and ``info`` read cards only: they import no TensorFlow.
+"""
 
 import argparse
+import os
 import sys
+
+
+def _import_zoo_lazily():
+    """``import zoo`` without Keras and TensorFlow until a model is needed (the
+    variable is read once, by ``zoo/__init__.py``; programs this one starts
+    do not inherit it)."""
+    if "zoo" in sys.modules:
+        return
+    os.environ["ZOO_LAZY_IMPORT"] = "1"
+    try:
+        import zoo  # noqa: F401
+    finally:
+        del os.environ["ZOO_LAZY_IMPORT"]
+
+
+_import_zoo_lazily()
+NO_TENSORFLOW = ("list", "info")
 
 
 def _parity(args):
@@ -76,13 +98,19 @@ def _info(args):
     print(json.dumps(registry.card(args.model), indent=1, ensure_ascii=False))
 
 
+def _check_predict(args):
+    """Before TensorFlow: the model exists and the texts are not empty."""
+    from zoo import kinds, registry
+
+    kind = kinds.get(registry.resolve(args.model).card["interface"])
+    if kind.name != "generator" and not all(text.strip() for text in args.inputs):
+        raise ValueError("empty text: give non-empty texts")
+
+
 def _predict(args):
     from zoo import kinds, registry
 
-    entry = registry.resolve(args.model)  # an unknown model fails before anything loads
-    kind = kinds.get(entry.card["interface"])
-    if kind.name != "generator" and not all(text.strip() for text in args.inputs):
-        raise ValueError("empty text: give non-empty texts")
+    kind = kinds.get(registry.resolve(args.model).card["interface"])
     options = {"length": args.length, "temperature": args.temperature, "seed": args.seed,
                "beam_size": args.beam_size}
     for line in kind.show(registry.load(args.model), args.inputs, options):
@@ -148,7 +176,7 @@ def build_parser():
     p.add_argument("--seed", type=_at_least(0, int), help="sampling seed (same seed, same text)")
     p.add_argument("--beam-size", type=_at_least(1, int), default=1,
                    help="beam width for translation (default 1: greedy)")
-    p.set_defaults(run=_predict)
+    p.set_defaults(run=_predict, check=_check_predict)
 
     from training import cli as training_cli  # the command line sits above zoo and training
 
@@ -170,13 +198,18 @@ def main(argv=None):
         return 0
     if args.command == "unfold" and min(args.steps, args.units, args.input_dim) < 1:
         parser.error("--steps, --units and --input-dim must be positive integers")
+    from zoo.registry import ZooError
+    from zoo_cli import quiet
+
     if args.command in ("train", "evaluate", "export"):
         from training import cli as training_cli
 
-        return training_cli.run(args, f"zoo {args.command}")
-    from zoo.registry import ZooError
-
+        return training_cli.run(args, f"zoo {args.command}", before_run=quiet.tensorflow)
     try:
+        if getattr(args, "check", None):
+            args.check(args)
+        if args.command not in NO_TENSORFLOW and args.command != "serve":  # serve: in the server
+            quiet.tensorflow()
         args.run(args)
     except (ZooError, ValueError) as error:
         sys.exit(f"zoo {args.command}: error: {error}")
