@@ -16,6 +16,7 @@ LIMIT_OPTIONS = {
     "max_length": "most characters one /generate may produce",
     "max_temperature": "highest sampling temperature",
     "max_beam_size": "widest beam for /translate",
+    "max_steps": "most chords one /compose may write",
     "max_batch_size": "most texts in one batched /classify model call",
 }
 

@@ -8,6 +8,7 @@ Every limit is configurable (``zoo serve`` sets these from its options)::
     ZOO_SERVE_MAX_LENGTH       characters per /generate         (default 2000)    -> 400
     ZOO_SERVE_MAX_TEMPERATURE  sampling temperature, 0 to this  (default 5.0)     -> 400
     ZOO_SERVE_MAX_BEAM_SIZE    beam width for /translate        (default 8)       -> 400
+    ZOO_SERVE_MAX_STEPS        chords per /compose              (default 512)     -> 400
     ZOO_SERVE_BATCHING         adaptive batching of /classify   (default 1: on)
     ZOO_SERVE_MAX_BATCH_SIZE   texts per batched model call     (default 256)
     ZOO_SERVE_WORKERS          server processes                 (default 1)
@@ -31,6 +32,7 @@ class Limits:
     max_length: int = 2000
     max_temperature: float = 5.0
     max_beam_size: int = 8
+    max_steps: int = 512
     batching: bool = True
     max_batch_size: int = 256
     workers: int = 1

@@ -33,9 +33,18 @@ def _known(interface):
 CLASSIFIERS, _classifier = _known("classifier")
 GENERATORS, _generator = _known("generator")
 TRANSLATORS, _translator = _known("translator")
+COMPOSERS, _composer = _known("composer")
 DEFAULT_CLASSIFIER = DEFAULTS["classify"]
 DEFAULT_GENERATOR = DEFAULTS["generate"]
 DEFAULT_TRANSLATOR = DEFAULTS["translate"]
+DEFAULT_COMPOSER = DEFAULTS["compose"]
+
+
+def _chord(value):
+    """A first chord as MIDI numbers (``"C4 E4 G4"``, ``"60 64 67"`` or ``[60, 64, 67]``)."""
+    from zoo.music import parse_chord
+
+    return None if value is None else parse_chord(value)
 
 Text = t.Annotated[str, Field(min_length=1, max_length=LIMITS.max_text_chars)]
 Texts = t.Annotated[list[Text], Field(
@@ -48,6 +57,13 @@ Generator = t.Annotated[str, AfterValidator(_generator), Field(
     description=f"a served character model: {', '.join(GENERATORS) or 'none'}")]
 Translator = t.Annotated[str, AfterValidator(_translator), Field(
     description=f"a served translator: {', '.join(TRANSLATORS) or 'none'}")]
+Composer = t.Annotated[str, AfterValidator(_composer), Field(
+    description=f"a served composer: {', '.join(COMPOSERS) or 'none'}")]
+FirstChord = t.Annotated[t.Optional[t.Union[str, list[int]]], AfterValidator(_chord), Field(
+    description="the piece's first chord: note names with octaves (\"C4 E4 G4\", F#3, Bb5) or MIDI "
+                "numbers 21..108 (the piano's keys); null: a C major triad")]
+Steps = t.Annotated[int, Field(ge=1, le=LIMITS.max_steps, strict=True,
+                               description="chords in the piece, the first one included")]
 Length = t.Annotated[int, Field(ge=0, le=LIMITS.max_length, strict=True,
                                 description="characters to generate after the prompt")]
 Temperature = t.Annotated[float, Field(ge=0, le=LIMITS.max_temperature,
@@ -73,6 +89,11 @@ class GenerateResponse(BaseModel):
 
 class TranslateResponse(BaseModel):
     translations: list[str]
+
+
+class ComposeResponse(BaseModel):
+    chords: list[list[int]] = Field(description="one chord per quarter note, as MIDI numbers")
+    midi_base64: str = Field(description="the piece as a standard MIDI file, base64")
 
 
 class ModelsResponse(BaseModel):

@@ -25,9 +25,10 @@ import zoo
 from serving import served, ui
 from serving.batching import Batcher
 from serving.body_limit import BodySizeLimit
-from serving.schemas import (CARDS, DEFAULT_CLASSIFIER, DEFAULT_GENERATOR, DEFAULT_TRANSLATOR, DEFAULTS,
-                             LIMITS, SERVED, BeamSize, Classifier, ClassifyResponse, GenerateResponse,
-                             Generator, Length, ModelsResponse, Seed, Temperature, Text, Texts,
+from serving.schemas import (CARDS, DEFAULT_CLASSIFIER, DEFAULT_COMPOSER, DEFAULT_GENERATOR,
+                             DEFAULT_TRANSLATOR, DEFAULTS, LIMITS, SERVED, BeamSize, Classifier,
+                             ClassifyResponse, ComposeResponse, Composer, FirstChord, GenerateResponse,
+                             Generator, Length, ModelsResponse, Seed, Steps, Temperature, Text, Texts,
                              TranslateResponse, Translator)
 from zoo import kinds, registry
 
@@ -106,6 +107,21 @@ class RnnZoo:
         if model is None:
             raise bentoml.exceptions.NotFound("no translator is served")
         return TranslateResponse(**kinds.KINDS["translator"].answer(self.loaded[model], texts, beam_size))
+
+    @bentoml.api(route="/compose")
+    def compose(
+        self,
+        first_chord: FirstChord = Field(None, examples=["C4 E4 G4"]),
+        steps: Steps = 64,
+        temperature: Temperature = 1.0,
+        seed: Seed = Field(None, examples=[0]),
+        model: Composer = Field(DEFAULT_COMPOSER, examples=[DEFAULT_COMPOSER]),
+    ) -> ComposeResponse:
+        """Writes a piece from one chord, one chord per step, carrying the recurrent state (one-to-many)."""
+        if model is None:
+            raise bentoml.exceptions.NotFound("no composer is served")
+        return ComposeResponse(**kinds.KINDS["composer"].answer(self.loaded[model], first_chord, steps,
+                                                                 temperature, seed))
 
     @bentoml.api(route="/models")
     def models(self) -> ModelsResponse:

@@ -140,6 +140,23 @@ def test_every_endpoint_with_bentoml_client(server):
             assert len(out["translations"]) == 2 and all(out["translations"])
 
 
+def test_compose_a_piece_from_one_chord_with_its_midi_file(server):
+    import base64
+    import io
+
+    import mido
+
+    body = {"first_chord": "C4 E4 G4", "steps": 32, "seed": 0}
+    status, answer = server.post("/compose", body)
+    assert status == 200, answer
+    assert len(answer["chords"]) == 32 and answer["chords"][0] == [60, 64, 67]
+    midi = mido.MidiFile(file=io.BytesIO(base64.b64decode(answer["midi_base64"])))
+    notes = sorted({m.note for track in midi.tracks for m in track if m.type == "note_on" and m.velocity})
+    assert notes == sorted({n for chord in answer["chords"] for n in chord})
+    assert server.post("/compose", body)[1] == answer  # same seed, same piece
+    assert server.post("/compose", {**body, "first_chord": [60, 64, 67]})[1] == answer
+
+
 def test_translate_raw_http(server):
     status, body = server.post("/translate", {"texts": ["Hello."]})
     if HAS_TRANSLATOR:
@@ -166,6 +183,10 @@ BAD = {
     "unknown generator": ("/generate", {"prompt": "A", "model": "imdb-gru"}, "model", "shakespeare-char"),
     "beam too wide": ("/translate", {"texts": ["Hi."], "beam_size": 4}, "beam_size", "3"),
     "beam zero": ("/translate", {"texts": ["Hi."], "beam_size": 0}, "beam_size", "1"),
+    "pitch out of range": ("/compose", {"first_chord": [60, 128]}, "first_chord", "21..108"),
+    "unparsable note": ("/compose", {"first_chord": "C4 H9"}, "first_chord", "cannot read"),
+    "steps zero": ("/compose", {"steps": 0}, "steps", "1"),
+    "steps too many": ("/compose", {"steps": 100000}, "steps", "512"),
     "invalid UTF-8": ("/classify", b'{"texts": ["\xff\xfe broken"]}', "", "Invalid JSON"),
     "not JSON": ("/classify", b"texts=a film", "", "Invalid JSON"),
 }

@@ -169,6 +169,9 @@ def test_shipped_entry_loads_offline_and_works(name):
         assert card.get("ensemble", {"networks": 1})["networks"] == len(networks)
     elif card["interface"] == "generator":
         assert len(model.generate("ROMEO:", 50, seed=0)) == 56
+    elif card["interface"] == "composer":
+        piece = model.compose("C4 E4 G4", steps=8, seed=0)
+        assert len(piece.chords) == 8 and piece.chords[0] == [60, 64, 67]
     else:
         assert all(model.translate(["How are you?"]))
 

@@ -7,7 +7,7 @@ and nothing else about kinds: a new kind is a new row here (and the training
 task that makes its models).
 
 >>> sorted(KINDS)
-['classifier', 'generator', 'translator']
+['classifier', 'composer', 'generator', 'translator']
 >>> KINDS["classifier"].headline({"accuracy": 0.9028, "split": "test"})
 'accuracy 0.9028 (test)'
 """
@@ -74,8 +74,9 @@ def _generate(model, prompt, length=200, temperature=0.8, seed=None):
 
 
 def _show_generation(model, inputs, options):
-    return [model.generate(" ".join(inputs), options.get("length", 200),
-                           options.get("temperature", 0.8), options.get("seed"))]
+    temperature = options.get("temperature")
+    return [model.generate(" ".join(inputs), options.get("length") or 200,
+                           0.8 if temperature is None else temperature, options.get("seed"))]
 
 
 # -- translator ---------------------------------------------------------------
@@ -106,6 +107,30 @@ def _bleu(metrics):
     return f"BLEU {metrics['bleu']:.1f}, chrF {metrics['chrf']:.1f} greedy{beam} ({metrics['split']})"
 
 
+# -- composer -----------------------------------------------------------------
+
+def _build_composer(network, card, extras):
+    from zoo import music
+
+    return music.Composer(network, name=_python_name(card))
+
+
+def _compose(model, first_chord=None, steps=64, temperature=1.0, seed=None):
+    piece = model.compose(first_chord, steps, temperature, seed)
+    return {"chords": piece.chords, "midi_base64": piece.midi_base64()}
+
+
+def _show_composition(model, inputs, options):
+    from zoo import music
+
+    temperature = options.get("temperature")
+    piece = model.compose(" ".join(inputs) if inputs else None, options.get("steps") or 64,
+                          1.0 if temperature is None else temperature, options.get("seed"))
+    if options.get("output"):
+        piece.to_midi(options["output"])
+    return [music.chord_names(chord) for chord in piece.chords]
+
+
 KINDS = {kind.name: kind for kind in [
     Kind("classifier", "classify", "accuracy", True, (),
          _build_classifier, lambda m: m.classify(["a wonderful, moving film", "dull and far too long"]),
@@ -115,6 +140,10 @@ KINDS = {kind.name: kind for kind in [
          lambda m: f"{m['loss_nats_per_char']:.3f} nats/char ({m['split']})", _generate, _show_generation),
     Kind("translator", "translate", "bleu", True, ("target_vocabulary",),
          _build_translator, _warm_translator, _bleu, _translate, _show_translation),
+    Kind("composer", "compose", "nll_per_step", False, (),
+         _build_composer, lambda m: m.compose(steps=2, seed=0),
+         lambda m: f"{m['nll_per_step']:.2f} nats/step, frame accuracy {m['frame_accuracy']:.3f} ({m['split']})",
+         _compose, _show_composition),
 ]}
 
 

@@ -103,6 +103,17 @@ def _check_predict(args):
     from zoo import kinds, registry
 
     kind = kinds.get(registry.resolve(args.model).card["interface"])
+    if kind.name == "composer":
+        if args.inputs:  # a bad note fails before the model loads
+            from zoo_cli import quiet
+
+            quiet.tensorflow()  # zoo.music is a Keras module
+            from zoo.music import parse_chord
+
+            parse_chord(" ".join(args.inputs))
+        return
+    if not args.inputs:
+        raise ValueError(f"give the {'prompt' if kind.name == 'generator' else 'texts'} to {kind.route}")
     if kind.name != "generator" and not all(text.strip() for text in args.inputs):
         raise ValueError("empty text: give non-empty texts")
 
@@ -112,7 +123,7 @@ def _predict(args):
 
     kind = kinds.get(registry.resolve(args.model).card["interface"])
     options = {"length": args.length, "temperature": args.temperature, "seed": args.seed,
-               "beam_size": args.beam_size}
+               "beam_size": args.beam_size, "steps": args.steps, "output": args.output}
     for line in kind.show(registry.load(args.model), args.inputs, options):
         print(line)
 
@@ -169,13 +180,17 @@ def build_parser():
                             description="Classifies texts (label and its probability), continues a "
                             "prompt or translates sentences, as MODEL's kind does.")
     p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
-    p.add_argument("inputs", nargs="+", metavar="TEXT", help="texts (a classifier or translator) or a prompt")
+    p.add_argument("inputs", nargs="*", metavar="TEXT",
+                   help="texts (a classifier or translator), a prompt (a generator), or the first chord "
+                        "of a composer (e.g. C4 E4 G4; default a C major triad)")
     p.add_argument("--length", type=_at_least(0, int), default=200, help="characters to generate (default 200)")
-    p.add_argument("--temperature", type=_at_least(0.0, float), default=0.8,
-                   help="sampling temperature (default 0.8; 0: the most likely character)")
+    p.add_argument("--temperature", type=_at_least(0.0, float),
+                   help="sampling temperature (default 0.8 for characters, 1 for music; 0: the most likely)")
     p.add_argument("--seed", type=_at_least(0, int), help="sampling seed (same seed, same text)")
     p.add_argument("--beam-size", type=_at_least(1, int), default=1,
                    help="beam width for translation (default 1: greedy)")
+    p.add_argument("--steps", type=_at_least(1, int), default=64, help="chords a composer writes (default 64)")
+    p.add_argument("--output", metavar="FILE.mid", help="a composer: also write the piece as a MIDI file")
     p.set_defaults(run=_predict, check=_check_predict)
 
     from training import cli as training_cli  # the command line sits above zoo and training

@@ -32,6 +32,15 @@ function showError(error) {
   $("error").hidden = !error;
 }
 
+function headline(m) {  // the card's main metric, as `zoo list` shows it
+  if (!m) return "";
+  if (m.accuracy !== undefined) return `accuracy ${m.accuracy.toFixed(4)} (${m.split})`;
+  if (m.loss_nats_per_char !== undefined) return `${m.loss_nats_per_char.toFixed(3)} nats/char (${m.split})`;
+  if (m.bleu !== undefined) return `BLEU ${m.bleu.toFixed(1)} (${m.split})`;
+  if (m.nll_per_step !== undefined) return `${m.nll_per_step.toFixed(2)} nats/step (${m.split})`;
+  return "";
+}
+
 function selected() { return cards[$("model").value]; }
 
 function choose() {
@@ -39,7 +48,8 @@ function choose() {
   showError(null);
   document.querySelectorAll(".panel").forEach((p) => { p.hidden = !card || p.dataset.kind !== card.interface; });
   if (!card) return;
-  $("headline").textContent = `${card.name} (${card.interface}, ${card.topology}, ${card.cell})`;
+  $("headline").textContent = `${card.name}: ${card.interface}, ${card.topology}, ${card.cell}` +
+    (headline(card.metrics) ? ` — ${headline(card.metrics)}` : "");
   $("card-json").textContent = JSON.stringify(card, null, 1);
   const curves = $("curves");
   curves.hidden = !card.curve;
