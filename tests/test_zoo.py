@@ -17,6 +17,8 @@ from zoo import registry
 from zoo_cli.main import main
 
 SHIPPED = registry.list_models()
+# One worker builds the tiny zoo once (a module fixture is built again in every worker that runs the module).
+pytestmark = pytest.mark.xdist_group("tiny-zoo")
 
 
 @pytest.fixture(scope="module")

@@ -119,7 +119,7 @@ def prepare(recipe, data_dir=None, limit=None, own=None, start=None):
 def stream_loss(net, ids, streams=32, chunk=500, progress=False):
     """Mean NLL (nats) of each next character of ``ids``, read as ``streams``
     contiguous pieces in parallel, the state carried across chunks."""
-    streams = max(1, min(streams, (len(ids) - 1) // 64))  # a short text: fewer streams
+    streams = max(1, min(streams, len(ids) - 1))  # a text shorter than the streams: fewer of them
     n = (len(ids) - 1) // streams
     x = ids[: streams * n].reshape(streams, n)
     y = ids[1: streams * n + 1].reshape(streams, n)
