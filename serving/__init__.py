@@ -1,1 +1,2 @@
-"""HTTP serving of the zoo with BentoML (the service lands with the serving issue)."""
+"""HTTP serving of the zoo with BentoML: ``serving.service`` (the service), its
+schemas, limits and batching, the web page (``serving/ui``) and ``zoo serve``."""
