@@ -15,7 +15,8 @@ from zoo import kinds, registry
 
 LIMITS = Limits.from_env()
 SERVED = served.served()  # {alias: MODEL}, read once, at start-up
-CARDS = {alias: {**registry.card(model), "alias": alias} for alias, model in SERVED.items()}
+ENTRIES = {alias: registry.resolve(model) for alias, model in SERVED.items()}
+CARDS = {alias: {**entry.card, "alias": alias} for alias, entry in ENTRIES.items()}
 DEFAULTS = {kind.route: kinds.best(CARDS, kind.name) for kind in kinds.KINDS.values()}
 
 

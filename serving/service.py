@@ -25,12 +25,12 @@ import zoo
 from serving import served, ui
 from serving.batching import Batcher
 from serving.body_limit import BodySizeLimit
-from serving.schemas import (CARDS, DEFAULT_CLASSIFIER, DEFAULT_COMPOSER, DEFAULT_GENERATOR,
+from serving.schemas import (CARDS, ENTRIES, DEFAULT_CLASSIFIER, DEFAULT_COMPOSER, DEFAULT_GENERATOR,
                              DEFAULT_TRANSLATOR, DEFAULTS, LIMITS, SERVED, BeamSize, Classifier,
                              ClassifyResponse, ComposeResponse, Composer, FirstChord, GenerateResponse,
                              Generator, Length, ModelsResponse, Seed, Steps, Temperature, Text, Texts,
                              TranslateResponse, Translator)
-from zoo import kinds, registry
+from zoo import kinds
 
 BATCH_SIZES = bentoml.metrics.Histogram(
     name="classify_batch_size", documentation="texts per /classify model call (adaptive batching)",
@@ -39,8 +39,8 @@ REVIEWS = ["a wonderful, moving film", "dull and far too long"]
 
 
 STORED = served.requested() or {}  # {alias: store tag}; empty: the shipped zoo, from the package
-CURVES = {alias: registry.resolve(model).folder / card["curve"]  # the pictures of the page
-          for (alias, model), card in zip(SERVED.items(), CARDS.values()) if card.get("curve")}
+CURVES = {alias: entry.folder / entry.card["curve"]  # the pictures of the page
+          for alias, entry in ENTRIES.items() if entry.card.get("curve")}
 
 
 def _attribute(alias):

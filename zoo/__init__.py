@@ -28,9 +28,15 @@ _NAMES = {"GRUCell": "zoo.cells", "LSTMCell": "zoo.cells", "SimpleRNNCell": "zoo
 __all__ = sorted(_NAMES)
 
 
+_imported = False
+
+
 def import_all():
     """Imports the zoo's Keras parts (registering them with Keras), after
     setting XLA's options for its loops (``zoo.xla_flags``), once."""
+    global _imported
+    if _imported:
+        return
     import importlib
 
     import keras
@@ -48,6 +54,7 @@ def import_all():
         pass
     for name, module in _NAMES.items():
         globals()[name] = getattr(importlib.import_module(module), name)
+    _imported = True
 
 
 def __getattr__(name):

@@ -20,14 +20,3 @@ def get(task):
 
     zoo.import_all()  # the zoo's layers, registered with Keras for saving and loading
     return import_module(f"training.tasks.{TASKS[task]}")
-
-
-def companion(model_path, filename):
-    """A file saved beside a model: ``NAME.<filename>`` in the zoo, ``<filename>`` in a run."""
-    from pathlib import Path
-
-    model_path = Path(model_path)
-    for candidate in (model_path.with_name(f"{model_path.stem}.{filename}"), model_path.with_name(filename)):
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError(f"{model_path.with_name(filename)} is missing: `zoo train` saves it beside the model.")
