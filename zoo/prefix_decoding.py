@@ -1,15 +1,15 @@
-"""Decoding with a translation inference model: source strings and target-token
-prefixes in, next-token probabilities out (``training.tasks.translation``)."""
+"""Decoding by re-running the whole decoder over the prefix for every new token
+(and every beam): ``n`` tokens cost ``O(n^2)`` decoder steps. It needs nothing
+but the translation model's own call, and it is the reference the stateful
+decoding of ``zoo.translation`` is checked against (same translations) and
+timed against (``benchmarks/translation_speed.py``)."""
 
 import weakref
 
 import numpy as np
 import tensorflow as tf
 
-from zoo.text import detokenize
-
-START, END, UNKNOWN = "[start]", "[end]", "[UNK]"
-
+from zoo.translation import _known_words, _special_tokens, _words
 
 _DECODERS = weakref.WeakKeyDictionary()
 
@@ -23,30 +23,6 @@ def _next_probabilities(model):
             lambda src, prefix: model([src, prefix], training=False),
             input_signature=[tf.TensorSpec([None, 1], tf.string), tf.TensorSpec([None, None], tf.int32)])
     return _DECODERS[model]
-
-
-def _special_tokens(vocabulary):
-    """Ids of ``[start]``, ``[end]`` and ``[UNK]`` (``None`` if absent)."""
-    return (vocabulary.index(START), vocabulary.index(END),
-            vocabulary.index(UNKNOWN) if UNKNOWN in vocabulary else None)
-
-
-def _known_words(probs, unknown):
-    """Next-token ``probs`` with the out-of-vocabulary token never chosen: a
-    translation names a word or leaves it out."""
-    probs = np.array(probs[:, -1])
-    if unknown is not None:
-        probs[:, unknown] = 0.0
-    return probs
-
-
-def _words(row, vocabulary, end):
-    words = []
-    for token in row:
-        if token in (0, end):
-            break
-        words.append(vocabulary[token])
-    return detokenize(words)
 
 
 def greedy(model, vocabulary, texts, max_length=21, batch_size=256):
