@@ -103,10 +103,15 @@ class RnnZoo:
         beam_size: BeamSize = 1,
         model: Translator = Field(DEFAULT_TRANSLATOR, examples=[DEFAULT_TRANSLATOR]),
     ) -> TranslateResponse:
-        """Translates sentences (the shipped model: English to Spanish)."""
+        """Translates texts sentence by sentence (the shipped models: English to Spanish, the default;
+        English to French; French to English). A sentence longer than the model reads (its card's
+        recipe.sequence_length tokens) is refused with 400."""
         if model is None:
             raise bentoml.exceptions.NotFound("no translator is served")
-        return TranslateResponse(**kinds.KINDS["translator"].answer(self.loaded[model], texts, beam_size))
+        try:
+            return TranslateResponse(**kinds.KINDS["translator"].answer(self.loaded[model], texts, beam_size))
+        except ValueError as error:  # a sentence over the model's length
+            raise bentoml.exceptions.InvalidArgument(str(error)) from None
 
     @bentoml.api(route="/compose")
     def compose(

@@ -159,10 +159,20 @@ def test_compose_a_piece_from_one_chord_with_its_midi_file(server):
 
 def test_translate_raw_http(server):
     status, body = server.post("/translate", {"texts": ["Hello."]})
-    if HAS_TRANSLATOR:
-        assert status == 200 and len(body["translations"]) == 1
-    else:
+    if not HAS_TRANSLATOR:
         assert status == 404 and "translator" in json.dumps(body)
+        return
+    assert status == 200 and len(body["translations"]) == 1
+    listing = server.post("/models", {})[1]
+    assert listing["defaults"]["translate"] == "spa-eng-translator"
+    for card in listing["models"]:
+        if card["interface"] == "translator":
+            status, body = server.post("/translate", {"texts": ["Good morning. How are you?"],
+                                                      "model": card["alias"]})
+            assert status == 200 and len(body["translations"]) == 1, (card["alias"], body)
+    words = " ".join(["word"] * 16) + "."  # 17 tokens: one sentence longer than the model reads
+    status, body = server.post("/translate", {"texts": ["Hi.", "Fine. " + words]})
+    assert status == 400 and "text 2" in json.dumps(body) and "at most 16 tokens" in json.dumps(body), body
 
 
 BAD = {

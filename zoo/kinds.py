@@ -31,6 +31,7 @@ class Kind:
     headline: Callable[[dict], str]             # card metrics -> one line
     answer: Callable[..., dict]                 # (model, **request fields) -> JSON response
     show: Callable[[Any, list, dict], list]     # (model, inputs, options) -> lines for `zoo predict`
+    default: str = None                         # the model a route uses unasked, when it is served
 
     def score(self, metrics):
         """Larger is better: the card's ranking metric, signed."""
@@ -84,8 +85,9 @@ def _show_generation(model, inputs, options):
 def _build_translator(network, card, extras):
     from zoo import models
 
-    return models.Translator(network, extras["target_vocabulary"],
-                             max_length=card["recipe"]["sequence_length"] + 1, name=_python_name(card))
+    length = card["recipe"]["sequence_length"]
+    return models.Translator(network, extras["target_vocabulary"], max_length=length + 1,
+                             max_source_tokens=length, name=_python_name(card))
 
 
 def _warm_translator(model):
@@ -139,7 +141,8 @@ KINDS = {kind.name: kind for kind in [
          _build_generator, lambda m: m.generate("The", 2, seed=0),
          lambda m: f"{m['loss_nats_per_char']:.3f} nats/char ({m['split']})", _generate, _show_generation),
     Kind("translator", "translate", "bleu", True, ("target_vocabulary",),
-         _build_translator, _warm_translator, _bleu, _translate, _show_translation),
+         _build_translator, _warm_translator, _bleu, _translate, _show_translation,
+         default="spa-eng-translator"),  # BLEU ranks models of one language pair only
     Kind("composer", "compose", "nll_per_step", False, (),
          _build_composer, lambda m: m.compose(steps=2, seed=0),
          lambda m: f"{m['nll_per_step']:.2f} nats/step, frame accuracy {m['frame_accuracy']:.3f} ({m['split']})",
@@ -156,10 +159,13 @@ def get(name):
 
 
 def best(cards, kind):
-    """The key of the best card of ``kind`` in ``cards`` ({key: card}) by its
-    ranking metric, or ``None``."""
+    """The key of the card of ``kind`` in ``cards`` ({key: card}) that a route
+    uses unasked: the kind's default model if it is there, else the best by
+    the ranking metric; ``None`` if there is no card of ``kind``."""
     row = get(kind)
     mine = [key for key, card in cards.items() if card["interface"] == kind]
+    if any(cards[key].get("name") == row.default for key in mine):
+        return next(key for key in mine if cards[key].get("name") == row.default)
     return max(mine, key=lambda key: row.score(cards[key]["metrics"]), default=None)
 
 

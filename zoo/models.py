@@ -125,13 +125,20 @@ class CharGenerator(keras.Model):
 
 
 class Translator(keras.Model):
-    """An encoder-decoder that translates sentences (greedy, or beam search)."""
+    """An encoder-decoder that translates sentences (greedy, or beam search).
 
-    def __init__(self, network, target_vocabulary, max_length=21, **kwargs):
+    The network reads at most ``max_source_tokens`` tokens (words and
+    punctuation marks) of a source. ``translate`` cuts each text into sentences,
+    translates them one by one and joins their translations; a sentence longer
+    than the network reads is refused with a ``ValueError``, never cut.
+    """
+
+    def __init__(self, network, target_vocabulary, max_length=21, max_source_tokens=None, **kwargs):
         super().__init__(**kwargs)
         self.network = network
         self.target_vocabulary = list(target_vocabulary)
         self.max_length = max_length
+        self.max_source_tokens = max_source_tokens
 
     def call(self, inputs):
         return self.network(inputs)
@@ -140,6 +147,23 @@ class Translator(keras.Model):
         texts = _strings(texts)
         if not isinstance(beam_size, int) or beam_size < 1:
             raise ValueError("`beam_size` must be a positive integer.")
+        sentences, owners = [], []
+        for i, text in enumerate(texts):
+            for sentence in translation.split_sentences(text):
+                sentences.append(sentence)
+                owners.append(i)
+        if self.max_source_tokens:
+            for sentence, owner, n in zip(sentences, owners, translation.source_tokens(sentences)):
+                if n > self.max_source_tokens:
+                    start = sentence if len(sentence) <= 40 else sentence[:40] + "..."
+                    raise ValueError(
+                        f"text {owner + 1}: the sentence {start!r} has {n} tokens; this translator reads "
+                        f"at most {self.max_source_tokens} tokens (words and punctuation marks) a sentence")
         if beam_size == 1:
-            return translation.greedy(self.network, self.target_vocabulary, texts, self.max_length)
-        return translation.beam(self.network, self.target_vocabulary, texts, beam_size, self.max_length)
+            out = translation.greedy(self.network, self.target_vocabulary, sentences, self.max_length)
+        else:
+            out = translation.beam(self.network, self.target_vocabulary, sentences, beam_size, self.max_length)
+        joined = [[] for _ in texts]
+        for owner, translated in zip(owners, out):
+            joined[owner].append(translated)
+        return [" ".join(parts) for parts in joined]
