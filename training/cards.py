@@ -43,6 +43,12 @@ DATASETS = {
                 "source": "http://storage.googleapis.com/download.tensorflow.org/data/spa-eng.zip",
                 "splits": {"train": "114,964 pairs", "validation": "2,000 pairs",
                            "test": "2,000 pairs (first by sha1 of the English sentence)"}},
+    "fra-eng": {"name": "Tatoeba English-French pairs (manythings.org/anki, 2017-09-29)",
+                "citation": "Tatoeba Project; manythings.org/anki", "license": "CC-BY 2.0",
+                "source": "http://www.manythings.org/anki/fra-eng.zip",
+                "splits": {"train": "138,787 pairs", "validation": "2,000 pairs",
+                           "test": "2,000 pairs (first by sha1 of the English sentence; the same pairs in "
+                                   "both directions)"}},
     "chorales": {"name": "Bach chorales (music21 corpus) as 88-key piano rolls, prepared like JSB Chorales",
                  "citation": "Cuthbert & Ariza, music21: A Toolkit for Computer-Aided Musicology and "
                              "Symbolic Music Data, ISMIR 2010 (its corpus); Boulanger-Lewandowski, Bengio "

@@ -34,6 +34,7 @@ class Recipe:
     input_dropout: float = 0.0     # SpatialDropout1D on the embeddings (many-to-one)
     bigrams: int = 0               # many-to-one: embed this many frequent word pairs too (0: words only)
     ensemble: int = 1              # sentiment: train this many networks (seeds seed, seed+1, ...), average them
+    reverse: bool = False          # translation: from the other language into English (pairs read other-first)
     patience: int = 3              # early stopping, in epochs without a better validation loss
     seed: int = 1337
     notes: str = field(default="", compare=False)
@@ -66,6 +67,12 @@ RECIPES = {r.name: r for r in [
     Recipe("spa-eng-translator", "translation", "spa-eng", cell="lstm", units=128,
            bidirectional=True, embedding_dim=128, sequence_length=16, vocab_size=12000,
            batch_size=128, epochs=12, attention="dot", learning_rate=2e-3, patience=2, dropout=0.3),
+    # English to French and back: the Spanish translator's recipe on the English-French pairs; both
+    # directions share one split (by the English sentence).
+    *[Recipe(name, "translation", "fra-eng", cell="lstm", units=128, bidirectional=True,
+             embedding_dim=128, sequence_length=16, vocab_size=12000, batch_size=128, epochs=12,
+             attention="dot", learning_rate=2e-3, patience=2, dropout=0.3, reverse=reverse)
+      for name, reverse in (("eng-fra-translator", False), ("fra-eng-translator", True))],
     # Chung et al. (2014) on Bach chorales: the three cells at the same width, 300 units (tanh RNN
     # 143k, GRU 377k, LSTM 493k parameters, not their ~20k: in short GRU trials 100, 200 and 300
     # units reached 8.87, 8.64 and 8.60 nats a step on test), whole pieces per batch, dropout 0.5

@@ -40,6 +40,8 @@ def load(recipe, data_dir=None, limit=None):
         data = load_multi30k(src, tgt, data_dir=data_dir)
     else:
         raise ValueError(f"Unknown translation dataset {dataset!r}.")
+    if recipe.reverse:
+        data = {split: [(other, english) for english, other in pairs] for split, pairs in data.items()}
     return pipeline.limited(data, limit)
 
 
