@@ -153,3 +153,19 @@ def evaluate(model, data, target_vocabulary, split="test", max_length=21, progre
 def evaluate_file(model_path, extras, data, split=DEFAULT_SPLIT, max_length=21, progress=False):
     return evaluate(keras.saving.load_model(model_path), data, extras["target_vocabulary"], split, max_length,
                     progress)
+
+
+def limits(recipe):
+    """What a translator reads: the card says it, ``zoo.models.Translator`` enforces it."""
+    return {"source_tokens_per_sentence": recipe.sequence_length,
+            "longer_text": "translated sentence by sentence (cut after . ! ? or … and a space); a sentence "
+                           f"of more than {recipe.sequence_length} tokens (words and punctuation marks) is "
+                           "refused: `zoo predict` exits with an error, /translate answers 400",
+            "target_tokens": recipe.sequence_length}
+
+
+def published_extras(name, model_file, out_dir):
+    """What ``training.publish`` adds to a translator's card: ``limits``."""
+    from training import recipes
+
+    return {"limits": limits(recipes.get(name))}
