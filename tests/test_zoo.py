@@ -112,7 +112,8 @@ def test_beam_search_of_a_batch_equals_each_text_alone_and_width_one_is_greedy(z
              for t in texts]
     assert together == alone
     assert translation.beam(model.network, model.target_vocabulary, texts, 1,
-                            model.max_length) == model.translate(texts)
+                            model.max_length) == translation.greedy(model.network, model.target_vocabulary,
+                                                                    texts, model.max_length)
 
 
 def test_corrupted_or_missing_file_and_unknown_name(zoo_dir, tmp_path, monkeypatch):

@@ -60,6 +60,7 @@ Parsing every file takes a minute or two, so the rolls are kept in
 True
 """
 
+import concurrent.futures
 import hashlib
 import json
 import math
@@ -185,8 +186,13 @@ def prepare(paths):
     and info, ``dropped`` each dropped file name to the reason; duplicates are
     resolved by name order, so the result does not depend on the order of ``paths``."""
     pieces, dropped = {}, {}
-    for path in sorted({_resolve(p) for p in paths}, key=lambda p: p.name):
-        roll, info = prepare_piece(path)
+    paths = sorted({_resolve(p) for p in paths}, key=lambda p: p.name)
+    if len(paths) > 16 and (os.cpu_count() or 1) > 1:  # music21 parses in Python: one process a core
+        with concurrent.futures.ProcessPoolExecutor(os.cpu_count()) as pool:
+            prepared = list(pool.map(prepare_piece, paths, chunksize=8))
+    else:
+        prepared = [prepare_piece(path) for path in paths]
+    for path, (roll, info) in zip(paths, prepared):
         if roll is None:
             dropped[path.name] = info
             continue
