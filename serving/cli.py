@@ -5,7 +5,7 @@ import dataclasses
 import os
 import sys
 
-from serving import served
+from serving import api_key, served
 from serving.limits import Limits
 
 SERVICE = "serving.service:RnnZoo"
@@ -42,6 +42,10 @@ def add_serve(commands):
                    help=f"threads running models in each worker (default {defaults.threads})")
     p.add_argument("--no-batching", dest="batching", action="store_false", default=defaults.batching,
                    help="one model call per /classify request (adaptive batching is on by default)")
+    p.add_argument("--api-key-file", metavar="PATH",
+                   help="require `Authorization: Bearer KEY` on the model routes, KEY being the first "
+                        f"line of PATH (or set {api_key.VARIABLE}); health, metrics and /ui stay open. "
+                        "Turn it on when binding an address others can reach")
     p.add_argument("--no-access-log", dest="access_log", action="store_false", default=defaults.access_log,
                    help="no log line per request (faster under load)")
     for field, what in LIMIT_OPTIONS.items():
@@ -67,6 +71,11 @@ def run(args):
     limits = Limits(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Limits)})
     env = {"TF_CPP_MIN_LOG_LEVEL": "2", "BENTOML_DO_NOT_TRACK": "True", **os.environ, **limits.environ()}
     env.pop(served.VARIABLE, None)
+    if args.api_key_file:
+        env[api_key.VARIABLE] = api_key.read_key_file(args.api_key_file)
+    elif not api_key.configured(env) and args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"note: {args.host} may be reachable by others and no API key is set (--api-key-file)",
+              file=sys.stderr, flush=True)
     if args.models:
         tags = stored_models(served.parse(args.models))
         env[served.VARIABLE] = served.spec(tags)

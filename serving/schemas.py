@@ -5,6 +5,7 @@ with 400 and ``{"error": ..., "detail": [{"loc": [field], "msg": ...}]}``: the
 message names the field and the limit.
 """
 
+import re
 import typing as t
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -16,7 +17,22 @@ from zoo import kinds, registry
 LIMITS = Limits.from_env()
 SERVED = served.served()  # {alias: MODEL}, read once, at start-up
 ENTRIES = {alias: registry.resolve(model) for alias, model in SERVED.items()}
-CARDS = {alias: {**entry.card, "alias": alias} for alias, entry in ENTRIES.items()}
+_FOLDERS = re.compile(r"(?<![\w:/.~-])~?/(?:[^\s/'\"]+/)+")  # an absolute path's folders
+
+
+def public(value):
+    """A card as served: every absolute path in it cut to its last name (``/root/.cache/runs/x``
+    -> ``x``), so ``/models`` tells nothing of the machine's folders; URLs and relative paths stay."""
+    if isinstance(value, dict):
+        return {k: public(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [public(v) for v in value]
+    if isinstance(value, str) and "/" in value and "://" not in value:
+        return _FOLDERS.sub("", value)
+    return value
+
+
+CARDS = {alias: {**public(entry.card), "alias": alias} for alias, entry in ENTRIES.items()}
 DEFAULTS = {kind.route: kinds.best(CARDS, kind.name) for kind in kinds.KINDS.values()}
 
 

@@ -22,9 +22,10 @@ import bentoml
 from pydantic import Field
 
 import zoo
-from serving import served, ui
+from serving import api_key, served, ui
 from serving.batching import Batcher
 from serving.body_limit import BodySizeLimit
+from serving.strict_http import StrictHttp
 from serving.schemas import (CARDS, ENTRIES, DEFAULT_CLASSIFIER, DEFAULT_COMPOSER, DEFAULT_GENERATOR,
                              DEFAULT_TRANSLATOR, DEFAULTS, LIMITS, SERVED, BeamSize, Classifier,
                              ClassifyResponse, ComposeResponse, Composer, FirstChord, GenerateResponse,
@@ -36,6 +37,7 @@ BATCH_SIZES = bentoml.metrics.Histogram(
     name="classify_batch_size", documentation="texts per /classify model call (adaptive batching)",
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512))
 REVIEWS = ["a wonderful, moving film", "dull and far too long"]
+JSON_ROUTES = [f"/{kind.route}" for kind in kinds.KINDS.values()] + ["/models"]
 
 
 STORED = served.requested() or {}  # {alias: store tag}; empty: the shipped zoo, from the package
@@ -143,3 +145,6 @@ RnnZoo.mount_asgi_app(ui.page(), path="/ui")
 RnnZoo.mount_asgi_app(ui.Curves(CURVES), path="/curves")
 RnnZoo.add_asgi_middleware(ui.RootToPage)
 RnnZoo.add_asgi_middleware(BodySizeLimit, max_bytes=LIMITS.max_body_bytes)
+RnnZoo.add_asgi_middleware(StrictHttp, json_routes=JSON_ROUTES)
+if api_key.configured():
+    RnnZoo.add_asgi_middleware(api_key.ApiKey, key=api_key.configured(), protected=JSON_ROUTES)

@@ -65,6 +65,8 @@ def test_sampling_rules():
     rng = np.random.default_rng(0)
     draws = [int(sample(logits, 100.0, rng)[0]) for _ in range(200)]
     assert len(set(draws)) == 3  # a high temperature flattens the distribution
+    for tiny in (5e-324, 1e-310, 1e-300):  # logits / temperature overflows: the limit, greedy (no NaN)
+        assert sample(logits, tiny, rng).tolist() == [1]
 
 
 def test_models_that_cannot_step_are_refused():

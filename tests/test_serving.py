@@ -236,6 +236,45 @@ def test_body_over_the_limit_is_413_declared_or_chunked(server):
     connection.close()
 
 
+@pytest.mark.parametrize("content_type", [
+    "text/plain", "", "image/png", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded",
+    "application/json; charset=latin-1"])
+def test_json_routes_take_json_only_415_otherwise(server, content_type):
+    body = (b'--x\r\nContent-Disposition: form-data; name="texts"\r\n\r\ngood\r\n--x--\r\n'
+            if content_type.startswith("multipart") else json.dumps({"texts": ["good"]}).encode())
+    for route in ("/classify", "/translate", "/models"):
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        headers = {"content-type": content_type} if content_type else {}
+        connection.request("POST", route, body, headers)
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+        connection.close()
+        assert response.status == 415 and answer["limit"] == "application/json", (route, answer)
+    assert server.post("/classify", {"texts": ["good"]},
+                       {"content-type": "Application/JSON; charset=UTF-8"})[0] == 200
+
+
+def test_content_length_with_chunked_encoding_is_400(server):
+    with socket_to(server) as sock:
+        sock.sendall(b"POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        assert sock.recv(4096).split(b"\r\n")[0].split(b" ")[1] == b"400"
+
+
+def test_models_shows_no_machine_path_and_a_tiny_temperature_is_greedy(server):
+    cards = json.dumps(server.post("/models", {})[1])
+    assert "/root/" not in cards and "/home/" not in cards and "/tmp/" not in cards and "/.cache/" not in cards
+    status, tiny = server.post("/generate", {"prompt": "ROMEO:", "length": 30, "temperature": 5e-324})
+    assert status == 200, tiny
+    assert tiny == server.post("/generate", {"prompt": "ROMEO:", "length": 30, "temperature": 0})[1]
+
+
+def socket_to(server):
+    import socket
+
+    return socket.create_connection(("127.0.0.1", server.port), timeout=30)
+
+
 def test_still_serving_after_bad_input(server):
     for body in (b"\xff", b"{", {"texts": [None]}, {"texts": ["a"] * 100}):
         assert 400 <= server.post("/classify", body)[0] < 500

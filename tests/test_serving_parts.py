@@ -59,3 +59,63 @@ def test_batcher_passes_errors_to_every_caller_of_the_batch_and_goes_on():
         return await batcher("k", ["good"])
 
     assert asyncio.run(main()) == ["good"]
+
+
+def _call(app, method, path, headers):
+    """(status, headers) of one request through the ASGI ``app``."""
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": path,
+             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]}
+    asyncio.run(app(scope, receive, send))
+    return sent[0]["status"], dict(sent[0].get("headers", []))
+
+
+async def _ok(scope, receive, send):
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+
+def test_api_key_guards_the_model_routes_only():
+    from serving.api_key import ApiKey
+
+    app = ApiKey(_ok, key="s3cret", protected=["/classify", "/models"])
+    json_type = {"content-type": "application/json"}
+    assert _call(app, "POST", "/classify", json_type)[0] == 401
+    status, headers = _call(app, "POST", "/classify", {**json_type, "authorization": "Bearer wrong"})
+    assert status == 401 and headers[b"www-authenticate"] == b"Bearer"
+    assert _call(app, "POST", "/models", {"authorization": "s3cret"})[0] == 401  # the scheme is needed
+    assert _call(app, "POST", "/classify", {**json_type, "authorization": "Bearer s3cret"})[0] == 200
+    for open_path in ("/readyz", "/livez", "/metrics", "/ui/", "/docs.json"):
+        assert _call(app, "GET", open_path, {})[0] == 200
+
+
+def test_api_key_file_errors_name_the_file(tmp_path):
+    from serving.api_key import read_key_file
+
+    (tmp_path / "key").write_text("  s3cret \nsecond line\n")
+    assert read_key_file(tmp_path / "key") == "s3cret"
+    (tmp_path / "empty").write_text("\n")
+    for path, message in ((tmp_path / "empty", "empty"), (tmp_path / "missing", "No such file")):
+        with pytest.raises(ValueError, match=message):
+            read_key_file(path)
+
+
+def test_strict_http_refuses_other_media_types_and_ambiguous_lengths():
+    from serving.strict_http import StrictHttp
+
+    app = StrictHttp(_ok, json_routes=["/classify"])
+    assert _call(app, "POST", "/classify", {"content-type": "application/json"})[0] == 200
+    assert _call(app, "POST", "/classify", {"content-type": "application/json;charset=\"utf-8\""})[0] == 200
+    for content_type in ("text/plain", "multipart/form-data; boundary=x", "application/json; charset=utf-16"):
+        assert _call(app, "POST", "/classify", {"content-type": content_type})[0] == 415
+    assert _call(app, "POST", "/classify", {})[0] == 415
+    assert _call(app, "GET", "/readyz", {})[0] == 200  # not a JSON route
+    assert _call(app, "POST", "/classify", {"content-type": "application/json", "content-length": "2",
+                                            "transfer-encoding": "chunked"})[0] == 400

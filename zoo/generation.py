@@ -78,7 +78,10 @@ def sample(logits, temperature=1.0, rng=None):
     if temperature < 0:
         raise ValueError(f"`temperature` must be >= 0, got {temperature}.")
     rng = rng if rng is not None else np.random.default_rng()
-    z = logits / temperature
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = logits / temperature
+    if not np.isfinite(z).all():  # a temperature so small that the logits overflow: its limit, greedy
+        return logits.argmax(axis=-1)
     p = np.exp(z - z.max(axis=-1, keepdims=True))
     p /= p.sum(axis=-1, keepdims=True)
     return np.array([rng.choice(p.shape[-1], p=row) for row in p])

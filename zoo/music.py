@@ -218,7 +218,8 @@ class Composer(keras.Model):
             if temperature == 0:
                 on = z > 0
             else:
-                on = rng.random(KEYS) < 1.0 / (1.0 + np.exp(-z / temperature))
+                with np.errstate(over="ignore"):  # a tiny temperature: exp overflows to inf, p to 0
+                    on = rng.random(KEYS) < 1.0 / (1.0 + np.exp(-z / temperature))
             frame = on[None].astype("float32")
             chords.append([LOWEST + int(k) for k in np.flatnonzero(on)])
         return Piece(chords)
