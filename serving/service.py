@@ -22,7 +22,7 @@ import bentoml
 from pydantic import Field
 
 import zoo
-from serving import api_key, served, ui
+from serving import api_key, error_log, served, ui
 from serving.batching import Batcher
 from serving.body_limit import BodySizeLimit
 from serving.strict_http import StrictHttp
@@ -40,6 +40,7 @@ REVIEWS = ["a wonderful, moving film", "dull and far too long"]
 JSON_ROUTES = [f"/{kind.route}" for kind in kinds.KINDS.values()] + ["/models"]
 
 
+error_log.install()  # a refused request: one INFO line, no traceback, no user text
 STORED = served.requested() or {}  # {alias: store tag}; empty: the shipped zoo, from the package
 CURVES = {alias: entry.folder / entry.card["curve"]  # the pictures of the page
           for alias, entry in ENTRIES.items() if entry.card.get("curve")}

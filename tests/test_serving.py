@@ -282,6 +282,16 @@ def test_still_serving_after_bad_input(server):
     assert "Traceback" not in json.dumps(server.post("/generate", {"prompt": 5})[1])
 
 
+def test_a_refused_request_is_one_info_line_without_its_text(server):
+    secret = "words-only-the-client-knows"
+    assert server.post("/generate", {"prompt": secret, "length": 100000})[0] == 400
+    assert server.post("/classify", {"texts": [secret], "model": "no-such-model"})[0] == 400
+    assert server.post("/translate", {"texts": [secret + " " + "word " * 20]})[0] in (400, 404)
+    log = server.tail()
+    assert secret not in log and "Traceback" not in log, log
+    assert "/generate answered 400: length: less_than_equal (le=400)" in log
+
+
 def test_200_concurrent_classify_requests_equal_unbatched_results(server):
     words = ["wonderful", "awful", "moving", "boring", "brilliant", "dull", "funny", "slow"]
     texts = [f"a {words[i % 8]} and {words[(i * 3 + 1) % 8]} film, take {i % 25}" for i in range(200)]
