@@ -69,13 +69,13 @@ Texts = t.Annotated[list[Text], Field(
     description=f"1 to {LIMITS.max_texts} non-empty strings of at most {LIMITS.max_text_chars} "
                 "characters each (longer texts are rejected, not truncated)")]
 Classifier = t.Annotated[str, AfterValidator(_classifier), Field(
-    description=f"a served classifier: {', '.join(CLASSIFIERS) or 'none'}")]
+    description=f"a served classifier: {', '.join(CLASSIFIERS) or 'none'}", json_schema_extra={"enum": CLASSIFIERS})]
 Generator = t.Annotated[str, AfterValidator(_generator), Field(
-    description=f"a served character model: {', '.join(GENERATORS) or 'none'}")]
+    description=f"a served character model: {', '.join(GENERATORS) or 'none'}", json_schema_extra={"enum": GENERATORS})]
 Translator = t.Annotated[str, AfterValidator(_translator), Field(
-    description=f"a served translator: {', '.join(TRANSLATORS) or 'none'}")]
+    description=f"a served translator: {', '.join(TRANSLATORS) or 'none'}", json_schema_extra={"enum": TRANSLATORS})]
 Composer = t.Annotated[str, AfterValidator(_composer), Field(
-    description=f"a served composer: {', '.join(COMPOSERS) or 'none'}")]
+    description=f"a served composer: {', '.join(COMPOSERS) or 'none'}", json_schema_extra={"enum": COMPOSERS})]
 FirstChord = t.Annotated[t.Optional[t.Union[str, list[int]]], AfterValidator(_chord), Field(
     description="the piece's first chord: note names with octaves (\"C4 E4 G4\", F#3, Bb5) or MIDI "
                 "numbers 21..108 (the piano's keys); null: a C major triad")]
@@ -83,11 +83,12 @@ Steps = t.Annotated[int, Field(ge=1, le=LIMITS.max_steps, strict=True,
                                description="chords in the piece, the first one included")]
 Length = t.Annotated[int, Field(ge=0, le=LIMITS.max_length, strict=True,
                                 description="characters to generate after the prompt")]
-Temperature = t.Annotated[float, Field(ge=0, le=LIMITS.max_temperature,
+Temperature = t.Annotated[float, Field(ge=0, le=LIMITS.max_temperature, strict=True,
                                        description="softmax temperature; 0 takes the most likely character")]
 BeamSize = t.Annotated[int, Field(ge=1, le=LIMITS.max_beam_size, strict=True,
                                   description="beam width; 1 is greedy decoding")]
-Seed = t.Annotated[t.Optional[int], Field(ge=0, le=2**63 - 1, description="same seed, same text")]
+Seed = t.Annotated[t.Optional[int], Field(ge=0, le=2**63 - 1, strict=True,
+                                          description="same seed, same text; null: a fresh draw")]
 
 
 class Classification(BaseModel):

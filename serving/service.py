@@ -19,7 +19,7 @@ import gc
 
 import anyio
 import bentoml
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 import zoo
 from serving import api_key, error_log, served, ui
@@ -32,6 +32,7 @@ from serving.schemas import (CARDS, ENTRIES, DEFAULT_CLASSIFIER, DEFAULT_COMPOSE
                              Generator, Length, ModelsResponse, Seed, Steps, Temperature, Text, Texts,
                              TranslateResponse, Translator)
 from zoo import kinds
+from zoo.models import SentenceTooLong
 
 BATCH_SIZES = bentoml.metrics.Histogram(
     name="classify_batch_size", documentation="texts per /classify model call (adaptive batching)",
@@ -113,8 +114,10 @@ class RnnZoo:
             raise bentoml.exceptions.NotFound("no translator is served")
         try:
             return TranslateResponse(**kinds.KINDS["translator"].answer(self.loaded[model], texts, beam_size))
-        except ValueError as error:  # a sentence over the model's length
-            raise bentoml.exceptions.InvalidArgument(str(error)) from None
+        except SentenceTooLong as error:  # a 400 like every other refused field
+            raise ValidationError.from_exception_data("Input", [{
+                "type": "value_error", "loc": ("texts", error.index), "input": None,
+                "ctx": {"error": error}}]) from None
 
     @bentoml.api(route="/compose")
     def compose(

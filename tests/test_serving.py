@@ -109,6 +109,24 @@ def test_openapi_document_has_every_endpoint_with_examples(server):
     text = json.dumps(spec)
     assert '"tensor"' not in text
     assert "a wonderful, moving film" in text and "ROMEO:" in text and "Where is the station?" in text
+    enums = []
+
+    def collect(node):
+        if isinstance(node, dict):
+            if "enum" in node:
+                enums.append(sorted(node["enum"]))
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(spec)
+    by_kind = {}
+    for name in zoo.list_models():
+        by_kind.setdefault(zoo.card(name)["interface"], []).append(name)
+    for names in by_kind.values():  # each route's `model`: an enum of the served models of its kind
+        assert sorted(names) in enums, (names, enums)
 
 
 def test_classify_raw_http(server):
@@ -172,7 +190,8 @@ def test_translate_raw_http(server):
             assert status == 200 and len(body["translations"]) == 1, (card["alias"], body)
     words = " ".join(["word"] * 16) + "."  # 17 tokens: one sentence longer than the model reads
     status, body = server.post("/translate", {"texts": ["Hi.", "Fine. " + words]})
-    assert status == 400 and "text 2" in json.dumps(body) and "at most 16 tokens" in json.dumps(body), body
+    assert status == 400 and body["detail"][0]["loc"] == ["texts", 1], body
+    assert "text 2" in body["detail"][0]["msg"] and "at most 16 tokens" in body["detail"][0]["msg"], body
 
 
 BAD = {
@@ -189,6 +208,8 @@ BAD = {
     "length not an int": ("/generate", {"prompt": "A", "length": 2.5}, "length", "integer"),
     "temperature too high": ("/generate", {"prompt": "A", "temperature": 3.5}, "temperature", "3"),
     "temperature a word": ("/generate", {"prompt": "A", "temperature": "hot"}, "temperature", "number"),
+    "temperature a numeric string": ("/generate", {"prompt": "A", "temperature": "0.5"}, "temperature", "number"),
+    "seed a numeric string": ("/generate", {"prompt": "A", "seed": "7"}, "seed", "integer"),
     "empty prompt": ("/generate", {"prompt": ""}, "prompt", "at least 1"),
     "unknown generator": ("/generate", {"prompt": "A", "model": "imdb-gru"}, "model", "shakespeare-char"),
     "beam too wide": ("/translate", {"texts": ["Hi."], "beam_size": 4}, "beam_size", "3"),

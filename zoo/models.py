@@ -124,13 +124,21 @@ class CharGenerator(keras.Model):
         return prompt + self.vocabulary.decode(ids[0])
 
 
+class SentenceTooLong(ValueError):
+    """A sentence longer than a translator reads; ``index``: its text's position."""
+
+    def __init__(self, message, index):
+        super().__init__(message)
+        self.index = index
+
+
 class Translator(keras.Model):
     """An encoder-decoder that translates sentences (greedy, or beam search).
 
     The network reads at most ``max_source_tokens`` tokens (words and
     punctuation marks) of a source. ``translate`` cuts each text into sentences,
     translates them one by one and joins their translations; a sentence longer
-    than the network reads is refused with a ``ValueError``, never cut.
+    than the network reads is refused with ``SentenceTooLong`` (a ``ValueError``), never cut.
     """
 
     def __init__(self, network, target_vocabulary, max_length=21, max_source_tokens=None, **kwargs):
@@ -156,9 +164,9 @@ class Translator(keras.Model):
             for sentence, owner, n in zip(sentences, owners, translation.source_tokens(sentences)):
                 if n > self.max_source_tokens:
                     start = sentence if len(sentence) <= 40 else sentence[:40] + "..."
-                    raise ValueError(
+                    raise SentenceTooLong(
                         f"text {owner + 1}: the sentence {start!r} has {n} tokens; this translator reads "
-                        f"at most {self.max_source_tokens} tokens (words and punctuation marks) a sentence")
+                        f"at most {self.max_source_tokens} tokens (words and punctuation marks) a sentence", owner)
         if beam_size == 1:
             out = translation.greedy(self.network, self.target_vocabulary, sentences, self.max_length)
         else:
