@@ -18,6 +18,8 @@ LIMIT_OPTIONS = {
     "max_beam_size": "widest beam for /translate",
     "max_steps": "most chords one /compose may write",
     "max_batch_size": "most texts in one batched /classify model call",
+    "keep_alive": "seconds an idle keep-alive connection stays open",
+    "drain": "seconds requests in flight get to finish after SIGTERM or Ctrl-C",
 }
 
 
@@ -81,6 +83,7 @@ def run(args):
         env[served.VARIABLE] = served.spec(tags)
         for alias, tag in tags.items():
             print(f"{alias}: {tag}", flush=True)
-    argv = [sys.executable, "-m", "bentoml", "serve", SERVICE, "--host", args.host, "--port", str(args.port)]
+    argv = [sys.executable, "-m", "bentoml", "serve", SERVICE, "--host", args.host, "--port", str(args.port),
+            "--timeout-keep-alive", str(limits.keep_alive), "--timeout-graceful-shutdown", str(limits.drain)]
     print(f"Serving the zoo on http://{args.host}:{args.port} (ready when /readyz answers 200)", flush=True)
     os.execve(sys.executable, argv, env)

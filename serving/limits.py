@@ -14,6 +14,8 @@ Every limit is configurable (``zoo serve`` sets these from its options)::
     ZOO_SERVE_WORKERS          server processes                 (default 1)
     ZOO_SERVE_THREADS          threads running models per worker (default 4)
     ZOO_SERVE_ACCESS_LOG       one log line per request          (default 1: on)
+    ZOO_SERVE_KEEP_ALIVE       seconds an idle connection stays open (default 5)
+    ZOO_SERVE_DRAIN            seconds requests in flight get to finish after SIGTERM (default 30)
 
 Texts longer than the limit are rejected, not truncated: a cut review could
 flip its label without the client knowing. (Within the limit, a classifier
@@ -38,6 +40,8 @@ class Limits:
     workers: int = 1
     threads: int = 4
     access_log: bool = True
+    keep_alive: int = 5
+    drain: int = 30
 
     def __post_init__(self):
         for field in dataclasses.fields(self):

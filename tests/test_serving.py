@@ -333,18 +333,41 @@ def test_200_concurrent_classify_requests_equal_unbatched_results(server):
     assert sizes["classify_batch_size_sum"] > sizes["classify_batch_size_count"]  # batches formed
 
 
+def _idle_keep_alive_connection(server):
+    """A connection that made one request and stays open, as a browser's or a client pool's."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.request("GET", "/livez")
+    response = connection.getresponse()
+    assert response.status == 200 and not response.will_close
+    response.read()
+    return connection.sock
+
+
+def test_an_idle_keep_alive_connection_is_closed_after_its_timeout(server):
+    with _idle_keep_alive_connection(server) as sock:
+        sock.settimeout(20)
+        started = time.monotonic()
+        assert sock.recv(4096) == b""  # closed by the server
+        assert time.monotonic() - started < 15  # --keep-alive: 5 s by default
+
+
 def test_sigterm_shuts_down_cleanly_answering_requests_in_flight(server):
     def generate(seed):
         return server.post("/generate", {"prompt": "KING:", "length": 400, "seed": seed})
 
+    idle = [_idle_keep_alive_connection(server) for _ in range(10)]
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         in_flight = [pool.submit(generate, seed) for seed in range(4)]
         time.sleep(1.0)
         os.kill(server.process.pid, signal.SIGTERM)
+        signalled = time.monotonic()
         answers = [f.result(timeout=120) for f in in_flight]
     assert [status for status, _ in answers] == [200] * 4
     assert all(len(body["text"]) == 405 for _, body in answers)
     assert server.process.wait(timeout=60) == 0, server.tail()
+    assert time.monotonic() - signalled < 35  # the drain window (30 s) + 5, whatever clients hold open
+    for sock in idle:
+        sock.close()
     with pytest.raises(urllib.error.URLError) as refused:  # an HTTP error is one too
         urllib.request.urlopen(server.url + "/readyz", timeout=2)
     assert isinstance(refused.value.reason, ConnectionRefusedError), refused.value  # no worker left
