@@ -135,8 +135,9 @@ class RnnZoo:
                                                                  temperature, seed))
 
     @bentoml.api(route="/models")
-    def models(self) -> ModelsResponse:
+    async def models(self) -> ModelsResponse:
         """The served models' cards, by alias, and the default alias of each route."""
+        # async: answered on the event loop, never waiting for a thread that runs a model
         return ModelsResponse(defaults=DEFAULTS, models=list(CARDS.values()))
 
 
