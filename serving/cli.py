@@ -18,6 +18,9 @@ LIMIT_OPTIONS = {
     "max_beam_size": "widest beam for /translate",
     "max_steps": "most chords one /compose may write",
     "max_batch_size": "most texts in one batched /classify model call",
+    "queue": "requests waiting per route (/generate, /translate, /compose); more get 503 and Retry-After",
+    "queue_timeout": "seconds a request may wait for its turn before a 503",
+    "max_translate_work": "most sentences x beam width in one /translate",
     "keep_alive": "seconds an idle keep-alive connection stays open",
     "drain": "seconds requests in flight get to finish after SIGTERM or Ctrl-C",
 }
@@ -41,7 +44,7 @@ def add_serve(commands):
     p.add_argument("--workers", type=int, default=defaults.workers,
                    help=f"server processes, each with every model (default {defaults.workers})")
     p.add_argument("--threads", type=int, default=defaults.threads,
-                   help=f"threads running models in each worker (default {defaults.threads})")
+                   help=f"model calls at once per route, each in a thread (default {defaults.threads})")
     p.add_argument("--no-batching", dest="batching", action="store_false", default=defaults.batching,
                    help="one model call per /classify request (adaptive batching is on by default)")
     p.add_argument("--api-key-file", metavar="PATH",

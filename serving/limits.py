@@ -12,7 +12,10 @@ Every limit is configurable (``zoo serve`` sets these from its options)::
     ZOO_SERVE_BATCHING         adaptive batching of /classify   (default 1: on)
     ZOO_SERVE_MAX_BATCH_SIZE   texts per batched model call     (default 256)
     ZOO_SERVE_WORKERS          server processes                 (default 1)
-    ZOO_SERVE_THREADS          threads running models per worker (default 4)
+    ZOO_SERVE_THREADS          model calls at once per route: /generate, /translate, /compose (default 2)
+    ZOO_SERVE_QUEUE            requests waiting per route; more: 503 + Retry-After at once (default 16)
+    ZOO_SERVE_QUEUE_TIMEOUT    seconds a request may wait for its turn, then 503 (default 10)
+    ZOO_SERVE_MAX_TRANSLATE_WORK  sentences x beam width per /translate (default 1024)  -> 400
     ZOO_SERVE_ACCESS_LOG       one log line per request          (default 1: on)
     ZOO_SERVE_KEEP_ALIVE       seconds an idle connection stays open (default 5)
     ZOO_SERVE_DRAIN            seconds requests in flight get to finish after SIGTERM (default 30)
@@ -38,7 +41,10 @@ class Limits:
     batching: bool = True
     max_batch_size: int = 256
     workers: int = 1
-    threads: int = 4
+    threads: int = 2
+    queue: int = 16
+    queue_timeout: float = 10.0
+    max_translate_work: int = 1024
     access_log: bool = True
     keep_alive: int = 5
     drain: int = 30

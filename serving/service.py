@@ -20,9 +20,10 @@ import gc
 import anyio
 import bentoml
 from pydantic import Field, ValidationError
+from starlette.responses import JSONResponse
 
 import zoo
-from serving import api_key, error_log, served, ui
+from serving import api_key, error_log, lanes, served, ui
 from serving.batching import Batcher
 from serving.body_limit import BodySizeLimit
 from serving.strict_http import StrictHttp
@@ -31,7 +32,7 @@ from serving.schemas import (CARDS, ENTRIES, DEFAULT_CLASSIFIER, DEFAULT_COMPOSE
                              ClassifyResponse, ComposeResponse, Composer, FirstChord, GenerateResponse,
                              Generator, Length, ModelsResponse, Seed, Steps, Temperature, Text, Texts,
                              TranslateResponse, Translator)
-from zoo import kinds
+from zoo import kinds, translation
 from zoo.models import SentenceTooLong
 
 BATCH_SIZES = bentoml.metrics.Histogram(
@@ -45,6 +46,14 @@ error_log.install()  # a refused request: one INFO line, no traceback, no user t
 STORED = served.requested() or {}  # {alias: store tag}; empty: the shipped zoo, from the package
 CURVES = {alias: entry.folder / entry.card["curve"]  # the pictures of the page
           for alias, entry in ENTRIES.items() if entry.card.get("curve")}
+
+
+def _refused(where, message):
+    """A 400 like those of the request's schema: ``where`` a field or ``(field, index)``."""
+    loc = where if isinstance(where, tuple) else (where,)
+    error = message if isinstance(message, Exception) else ValueError(message)
+    return ValidationError.from_exception_data("Input", [{"type": "value_error", "loc": loc, "input": None,
+                                                          "ctx": {"error": error}}])
 
 
 def _attribute(alias):
@@ -61,6 +70,8 @@ class RnnZoo:
             self.loaded[alias] = zoo.load(source)
             kinds.get(CARDS[alias]["interface"]).warm_up(self.loaded[alias])  # traced before /readyz
         self.batcher = Batcher(self._classify, LIMITS.max_batch_size, BATCH_SIZES.observe)
+        self.lanes = {route: lanes.Lane(route, LIMITS.threads, LIMITS.queue, LIMITS.queue_timeout)
+                      for route in ("/generate", "/translate", "/compose")}
         # TensorFlow and the models are millions of long-lived Python objects: keep
         # them out of the garbage collector's full passes (each took up to ~0.3 s
         # under load, the p99 of /classify).
@@ -86,7 +97,7 @@ class RnnZoo:
         return kinds.KINDS["classifier"].answer(self.loaded[model], texts)["results"]
 
     @bentoml.api(route="/generate")
-    def generate(
+    async def generate(
         self,
         prompt: Text = Field(examples=["ROMEO:"]),
         length: Length = 200,
@@ -97,11 +108,11 @@ class RnnZoo:
         """Continues a prompt character by character, carrying the recurrent state."""
         if model is None:
             raise bentoml.exceptions.NotFound("no character model is served")
-        return GenerateResponse(**kinds.KINDS["generator"].answer(self.loaded[model], prompt, length,
-                                                                   temperature, seed))
+        return await self._in_lane("/generate", GenerateResponse, kinds.KINDS["generator"].answer,
+                                   self.loaded[model], prompt, length, temperature, seed)
 
     @bentoml.api(route="/translate")
-    def translate(
+    async def translate(
         self,
         texts: Texts = Field(examples=[["I love you.", "Where is the station?"]]),
         beam_size: BeamSize = 1,
@@ -109,18 +120,22 @@ class RnnZoo:
     ) -> TranslateResponse:
         """Translates texts sentence by sentence (the shipped models: English to Spanish, the default;
         English to French; French to English). A sentence longer than the model reads (its card's
-        recipe.sequence_length tokens) is refused with 400."""
+        limits.source_tokens_per_sentence) is refused with 400, and so is a request of more than
+        max_translate_work sentences x beam width."""
         if model is None:
             raise bentoml.exceptions.NotFound("no translator is served")
+        work = sum(len(translation.split_sentences(text)) for text in texts) * beam_size
+        if work > LIMITS.max_translate_work:
+            raise _refused("texts", f"{work} sentences x beam width: over the limit of "
+                                    f"{LIMITS.max_translate_work} a request (ZOO_SERVE_MAX_TRANSLATE_WORK)")
         try:
-            return TranslateResponse(**kinds.KINDS["translator"].answer(self.loaded[model], texts, beam_size))
+            return await self._in_lane("/translate", TranslateResponse, kinds.KINDS["translator"].answer,
+                                       self.loaded[model], texts, beam_size)
         except SentenceTooLong as error:  # a 400 like every other refused field
-            raise ValidationError.from_exception_data("Input", [{
-                "type": "value_error", "loc": ("texts", error.index), "input": None,
-                "ctx": {"error": error}}]) from None
+            raise _refused(("texts", error.index), error) from None
 
     @bentoml.api(route="/compose")
-    def compose(
+    async def compose(
         self,
         first_chord: FirstChord = Field(None, examples=["C4 E4 G4"]),
         steps: Steps = 64,
@@ -131,8 +146,16 @@ class RnnZoo:
         """Writes a piece from one chord, one chord per step, carrying the recurrent state (one-to-many)."""
         if model is None:
             raise bentoml.exceptions.NotFound("no composer is served")
-        return ComposeResponse(**kinds.KINDS["composer"].answer(self.loaded[model], first_chord, steps,
-                                                                 temperature, seed))
+        return await self._in_lane("/compose", ComposeResponse, kinds.KINDS["composer"].answer,
+                                   self.loaded[model], first_chord, steps, temperature, seed)
+
+    async def _in_lane(self, route, response, answer, *args):
+        """``response(**answer(*args))`` run in the route's lane; a busy lane: 503 with Retry-After."""
+        try:
+            return response(**await self.lanes[route].run(answer, *args))
+        except lanes.Busy as busy:
+            return JSONResponse({"error": str(busy), "field": None, "limit": LIMITS.queue}, status_code=503,
+                                headers={"Retry-After": str(busy.retry_after)})
 
     @bentoml.api(route="/models")
     async def models(self) -> ModelsResponse:

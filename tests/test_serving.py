@@ -21,7 +21,7 @@ from serving import process
 pytestmark = pytest.mark.xdist_group("server")
 
 LIMITS = ["--max-body-bytes", "20000", "--max-texts", "8", "--max-text-chars", "1000",
-          "--max-length", "400", "--max-temperature", "3", "--max-beam-size", "3"]
+          "--max-length", "400", "--max-temperature", "3", "--max-beam-size", "3", "--max-translate-work", "40"]
 HAS_TRANSLATOR = any(zoo.card(n)["interface"] == "translator" for n in zoo.list_models())
 BEST_IMDB = max((n for n in zoo.list_models() if zoo.card(n)["interface"] == "classifier"),
                 key=lambda n: zoo.card(n)["metrics"]["accuracy"])
@@ -214,6 +214,8 @@ BAD = {
     "unknown generator": ("/generate", {"prompt": "A", "model": "imdb-gru"}, "model", "shakespeare-char"),
     "beam too wide": ("/translate", {"texts": ["Hi."], "beam_size": 4}, "beam_size", "3"),
     "beam zero": ("/translate", {"texts": ["Hi."], "beam_size": 0}, "beam_size", "1"),
+    "translation work over the limit": ("/translate", {"texts": ["Hi. " * 7] * 3, "beam_size": 2}, "texts",
+                                        "42 sentences x beam width: over the limit of 40"),
     "pitch out of range": ("/compose", {"first_chord": [60, 128]}, "first_chord", "21..108"),
     "unparsable note": ("/compose", {"first_chord": "C4 H9"}, "first_chord", "cannot read"),
     "steps zero": ("/compose", {"steps": 0}, "steps", "1"),

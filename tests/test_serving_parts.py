@@ -119,3 +119,63 @@ def test_strict_http_refuses_other_media_types_and_ambiguous_lengths():
     assert _call(app, "GET", "/readyz", {})[0] == 200  # not a JSON route
     assert _call(app, "POST", "/classify", {"content-type": "application/json", "content-length": "2",
                                             "transfer-encoding": "chunked"})[0] == 400
+
+
+def test_a_lane_bounds_its_calls_and_its_queue_and_refuses_the_rest_at_once():
+    import time
+
+    import anyio
+
+    from serving.lanes import Busy, Lane
+
+    lane = Lane("/generate", concurrency=2, queue=1, timeout=5.0)
+    release, running, peak = threading.Event(), [], [0]
+
+    def work(i):
+        running.append(i)
+        peak[0] = max(peak[0], len(running))
+        release.wait(10)
+        running.remove(i)
+        return i
+
+    async def main():
+        results, refused = [], []
+
+        async def call(i):
+            try:
+                results.append(await lane.run(work, i))
+            except Busy as busy:
+                refused.append((i, busy.retry_after, time.monotonic()))
+
+        async with anyio.create_task_group() as tasks:
+            for i in range(5):  # 2 run, 1 waits, 2 are refused at once
+                tasks.start_soon(call, i)
+                await anyio.sleep(0.05)
+            started = time.monotonic()
+            await anyio.sleep(0.2)
+            assert len(refused) == 2 and all(t - started < 0.2 for _, _, t in refused)
+            release.set()
+        return results, refused
+
+    results, refused = anyio.run(main)
+    assert sorted(results) == [0, 1, 2] and [i for i, _, _ in refused] == [3, 4]
+    assert peak[0] == 2 and all(retry >= 1 for _, retry, _ in refused)
+
+
+def test_a_request_that_waits_past_the_timeout_is_refused():
+    import anyio
+
+    from serving.lanes import Busy, Lane
+
+    lane = Lane("/translate", concurrency=1, queue=4, timeout=0.2)
+    release = threading.Event()
+
+    async def main():
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(lane.run, release.wait, 10)
+            await anyio.sleep(0.05)
+            with pytest.raises(Busy, match="no turn within 0.2 s"):
+                await lane.run(print, "never")
+            release.set()
+
+    anyio.run(main)
