@@ -22,6 +22,7 @@ LIMIT_OPTIONS = {
     "queue_timeout": "seconds a request may wait for its turn before a 503",
     "max_translate_work": "most sentences x beam width in one /translate",
     "keep_alive": "seconds an idle keep-alive connection stays open",
+    "body_timeout": "seconds a request body may take to arrive, else 408",
     "drain": "seconds requests in flight get to finish after SIGTERM or Ctrl-C",
 }
 

@@ -18,6 +18,7 @@ Every limit is configurable (``zoo serve`` sets these from its options)::
     ZOO_SERVE_MAX_TRANSLATE_WORK  sentences x beam width per /translate (default 1024)  -> 400
     ZOO_SERVE_ACCESS_LOG       one log line per request          (default 1: on)
     ZOO_SERVE_KEEP_ALIVE       seconds an idle connection stays open (default 5)
+    ZOO_SERVE_BODY_TIMEOUT     seconds for a request body to arrive   (default 10)    -> 408
     ZOO_SERVE_DRAIN            seconds requests in flight get to finish after SIGTERM (default 30)
 
 Texts longer than the limit are rejected, not truncated: a cut review could
@@ -47,6 +48,7 @@ class Limits:
     max_translate_work: int = 1024
     access_log: bool = True
     keep_alive: int = 5
+    body_timeout: float = 10.0
     drain: int = 30
 
     def __post_init__(self):

@@ -172,7 +172,7 @@ RnnZoo = bentoml.service(name="rnn_zoo", workers=LIMITS.workers, threads=LIMITS.
 RnnZoo.mount_asgi_app(ui.page(), path="/ui")
 RnnZoo.mount_asgi_app(ui.Curves(CURVES), path="/curves")
 RnnZoo.add_asgi_middleware(ui.RootToPage)
-RnnZoo.add_asgi_middleware(BodySizeLimit, max_bytes=LIMITS.max_body_bytes)
+RnnZoo.add_asgi_middleware(BodySizeLimit, max_bytes=LIMITS.max_body_bytes, timeout=LIMITS.body_timeout)
 RnnZoo.add_asgi_middleware(StrictHttp, json_routes=JSON_ROUTES)
 if api_key.configured():
     RnnZoo.add_asgi_middleware(api_key.ApiKey, key=api_key.configured(), protected=JSON_ROUTES)

@@ -5,6 +5,8 @@
   data included, is answered 415 before a parser sees the body.
 - A request with both ``Content-Length`` and ``Transfer-Encoding`` is
   ambiguous (request smuggling's way in) and answered 400.
+- More than ``MAX_HEADERS`` headers, or more than ``MAX_HEADER_BYTES`` of them,
+  is answered 431 (the HTTP parser under BentoML takes any number).
 
 Every refusal is a JSON body ``{"error": ..., "field": ..., "limit": ...}`` as
 the service's other refusals.
@@ -13,6 +15,8 @@ the service's other refusals.
 import json
 
 ALLOWED = "application/json"
+MAX_HEADERS = 100
+MAX_HEADER_BYTES = 16384
 
 
 def _media_type(value):
@@ -32,6 +36,11 @@ class StrictHttp:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        size = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+        if len(scope["headers"]) > MAX_HEADERS or size > MAX_HEADER_BYTES:
+            return await _refuse(send, 431, f"{len(scope['headers'])} headers of {size} bytes: over the limit of "
+                                            f"{MAX_HEADERS} headers and {MAX_HEADER_BYTES} bytes", "headers",
+                                 MAX_HEADER_BYTES)
         headers = {}
         for name, value in scope["headers"]:
             headers.setdefault(name.lower(), value.decode("latin-1"))

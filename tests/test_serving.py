@@ -21,7 +21,8 @@ from serving import process
 pytestmark = pytest.mark.xdist_group("server")
 
 LIMITS = ["--max-body-bytes", "20000", "--max-texts", "8", "--max-text-chars", "1000",
-          "--max-length", "400", "--max-temperature", "3", "--max-beam-size", "3", "--max-translate-work", "40"]
+          "--max-length", "400", "--max-temperature", "3", "--max-beam-size", "3", "--max-translate-work", "40",
+          "--body-timeout", "2"]
 HAS_TRANSLATOR = any(zoo.card(n)["interface"] == "translator" for n in zoo.list_models())
 BEST_IMDB = max((n for n in zoo.list_models() if zoo.card(n)["interface"] == "classifier"),
                 key=lambda n: zoo.card(n)["metrics"]["accuracy"])
@@ -282,6 +283,19 @@ def test_content_length_with_chunked_encoding_is_400(server):
         sock.sendall(b"POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                      b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
         assert sock.recv(4096).split(b"\r\n")[0].split(b" ")[1] == b"400"
+
+
+def test_a_body_shorter_than_declared_is_408_and_a_flood_of_headers_431(server):
+    with socket_to(server) as sock:
+        started = time.monotonic()
+        sock.sendall(b"POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100\r\n\r\n{\"texts\"")
+        assert sock.recv(4096).split(b"\r\n")[0].split(b" ")[1] == b"408"
+        assert time.monotonic() - started < 10  # --body-timeout 2
+    with socket_to(server) as sock:
+        sock.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(10000))
+                     + b"\r\n")
+        assert sock.recv(4096).split(b"\r\n")[0].split(b" ")[1] == b"431"
 
 
 def test_models_shows_no_machine_path_and_a_tiny_temperature_is_greedy(server):

@@ -179,3 +179,34 @@ def test_a_request_that_waits_past_the_timeout_is_refused():
             release.set()
 
     anyio.run(main)
+
+
+def test_too_many_or_too_large_headers_are_431():
+    from serving.strict_http import StrictHttp
+
+    app = StrictHttp(_ok, json_routes=["/classify"])
+    assert _call(app, "GET", "/readyz", {f"x-{i}": "1" for i in range(101)})[0] == 431
+    assert _call(app, "GET", "/readyz", {"x-big": "a" * 17000})[0] == 431
+    assert _call(app, "GET", "/readyz", {f"x-{i}": "1" for i in range(50)})[0] == 200
+
+
+def test_a_body_that_does_not_arrive_in_time_is_408():
+    import anyio
+
+    from serving.body_limit import BodySizeLimit
+
+    app = BodySizeLimit(_ok, max_bytes=1000, timeout=0.3)
+    sent = []
+
+    async def receive():  # the client sends part of its body, then nothing
+        if not sent:
+            sent.append(None)
+            return {"type": "http.request", "body": b'{"te', "more_body": True}
+        await anyio.sleep(60)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/classify", "headers": []}
+    anyio.run(app, scope, receive, send)
+    assert sent[1]["status"] == 408 and b"4 bytes came" in sent[2]["body"]
