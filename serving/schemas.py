@@ -8,7 +8,7 @@ message names the field and the limit.
 import re
 import typing as t
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from serving import served
 from serving.limits import Limits
@@ -63,6 +63,20 @@ def _chord(value):
 
     return None if value is None else parse_chord(value)
 
+def _whole(value):
+    """JSON Schema's integers include ``2.0``: a whole float is that integer (strings stay refused)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _nullable(schema):
+    """``anyOf: [X, {"type": "null"}]`` as OpenAPI 3.0 (BentoML's version) says it: ``X`` + ``nullable``."""
+    options = [option for option in schema.pop("anyOf") if option.get("type") != "null"]
+    schema.update(options[0] if len(options) == 1 else {"anyOf": options})
+    schema["nullable"] = True
+
+
+Whole = BeforeValidator(_whole)
+
 Text = t.Annotated[str, Field(min_length=1, max_length=LIMITS.max_text_chars)]
 Texts = t.Annotated[list[Text], Field(
     min_length=1, max_length=LIMITS.max_texts,
@@ -76,19 +90,34 @@ Translator = t.Annotated[str, AfterValidator(_translator), Field(
     description=f"a served translator: {', '.join(TRANSLATORS) or 'none'}", json_schema_extra={"enum": TRANSLATORS})]
 Composer = t.Annotated[str, AfterValidator(_composer), Field(
     description=f"a served composer: {', '.join(COMPOSERS) or 'none'}", json_schema_extra={"enum": COMPOSERS})]
-FirstChord = t.Annotated[t.Optional[t.Union[str, list[int]]], AfterValidator(_chord), Field(
+# The notes zoo.music.parse_chord reads within the piano's range (MIDI 21..108), exactly: a MIDI number,
+# or a name with an octave: any in octaves 1-6; octave 0 from A0 (and G##0); octave 7 but B##7; octave 8
+# up to C8 (and Dbb8).
+_ACC = "(?:##|#|bb|b|--|-|\u266f|\u266d)?"
+_NOTE = (f"(?:0*(?:2[1-9]|[3-9][0-9]|10[0-8])"
+         f"|[A-Ga-g]{_ACC}0*[1-6]"
+         f"|(?:(?:[Aa](?:##|#|\u266f)|[Bb](?:##|#|bb|b|--|-|\u266f|\u266d)|[Gg]##)-?|[AaBb])0+"
+         f"|(?:[A-Ga-g]{_ACC}(?<![Bb]##)(?<![Bb]#)|[Bb]#?)0*7"
+         f"|(?:[Cc](?:bb|b|--|-|\u266d)?|[Dd](?:bb|--))0*8)")
+CHORD_PATTERN = f"^[\\s,]*{_NOTE}(?:[\\s,]+{_NOTE})*[\\s,]*$"
+# Declared in the schema, checked by parse_chord (whose messages name the note and the range).
+Pitch = t.Annotated[int, Field(strict=True, json_schema_extra={"minimum": 21, "maximum": 108})]
+
+FirstChord = t.Annotated[t.Optional[t.Union[t.Annotated[str, Field(json_schema_extra={"pattern": CHORD_PATTERN})],
+                                            t.Annotated[list[Pitch], Field(json_schema_extra={"minItems": 1})]]],
+                         AfterValidator(_chord), Field(
     description="the piece's first chord: note names with octaves (\"C4 E4 G4\", F#3, Bb5) or MIDI "
-                "numbers 21..108 (the piano's keys); null: a C major triad")]
+                "numbers 21..108 (the piano's keys); null: a C major triad", json_schema_extra=_nullable)]
 Steps = t.Annotated[int, Field(ge=1, le=LIMITS.max_steps, strict=True,
-                               description="chords in the piece, the first one included")]
+                               description="chords in the piece, the first one included"), Whole]
 Length = t.Annotated[int, Field(ge=0, le=LIMITS.max_length, strict=True,
-                                description="characters to generate after the prompt")]
+                                description="characters to generate after the prompt"), Whole]
 Temperature = t.Annotated[float, Field(ge=0, le=LIMITS.max_temperature, strict=True,
                                        description="softmax temperature; 0 takes the most likely character")]
 BeamSize = t.Annotated[int, Field(ge=1, le=LIMITS.max_beam_size, strict=True,
-                                  description="beam width; 1 is greedy decoding")]
-Seed = t.Annotated[t.Optional[int], Field(ge=0, le=2**63 - 1, strict=True,
-                                          description="same seed, same text; null: a fresh draw")]
+                                  description="beam width; 1 is greedy decoding"), Whole]
+Seed = t.Annotated[t.Optional[t.Annotated[int, Field(ge=0, le=2**63 - 1, strict=True), Whole]], Field(
+    json_schema_extra=_nullable, description="same seed, same text; null: a fresh draw")]
 
 
 class Classification(BaseModel):

@@ -23,7 +23,7 @@ from pydantic import Field, ValidationError
 from starlette.responses import JSONResponse
 
 import zoo
-from serving import api_key, error_log, lanes, served, ui
+from serving import api_key, error_log, lanes, openapi, served, ui
 from serving.batching import Batcher
 from serving.body_limit import BodySizeLimit
 from serving.strict_http import StrictHttp
@@ -43,6 +43,7 @@ JSON_ROUTES = [f"/{kind.route}" for kind in kinds.KINDS.values()] + ["/models"]
 
 
 error_log.install()  # a refused request: one INFO line, no traceback, no user text
+openapi.declare_errors()  # the 400 body's `detail` as sent: a list of refused fields
 STORED = served.requested() or {}  # {alias: store tag}; empty: the shipped zoo, from the package
 CURVES = {alias: entry.folder / entry.card["curve"]  # the pictures of the page
           for alias, entry in ENTRIES.items() if entry.card.get("curve")}

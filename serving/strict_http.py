@@ -1,6 +1,6 @@
 """An ASGI middleware that holds the JSON routes to the HTTP they declare.
 
-- A ``POST`` to a JSON route must say ``Content-Type: application/json``
+- A ``POST`` with a body to a JSON route must say ``Content-Type: application/json``
   (a ``charset`` parameter, if any, ``utf-8``): anything else, multipart form
   data included, is answered 415 before a parser sees the body.
 - A request with both ``Content-Length`` and ``Transfer-Encoding`` is
@@ -47,7 +47,8 @@ class StrictHttp:
         if b"content-length" in headers and b"transfer-encoding" in headers:
             return await _refuse(send, 400, "a request may not give both Content-Length and "
                                             "Transfer-Encoding", "headers", "one of them")
-        if scope["method"] == "POST" and scope["path"] in self.json_routes:
+        has_body = headers.get(b"content-length", "0") != "0" or b"transfer-encoding" in headers
+        if scope["method"] == "POST" and scope["path"] in self.json_routes and has_body:
             kind, params = _media_type(headers.get(b"content-type", ""))
             if kind != ALLOWED or params.get("charset", "utf-8") not in ("utf-8", "utf8"):
                 given = headers.get(b"content-type") or "none"

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -347,6 +348,19 @@ def test_200_concurrent_classify_requests_equal_unbatched_results(server):
     sizes = {line.split()[0]: float(line.split()[1]) for line in metrics.splitlines()
              if line.startswith("classify_batch_size_")}
     assert sizes["classify_batch_size_sum"] > sizes["classify_batch_size_count"]  # batches formed
+
+
+@pytest.mark.parametrize("paths, excluded", [
+    (["--exclude-path", "/translate"], []),
+    # A /translate sentence longer than the model reads, or more work than --max-translate-work, is a
+    # 400 that the schema cannot state (it counts tokens and sentences): no positive-data check there.
+    (["--include-path", "/translate"], ["--exclude-checks", "positive_data_acceptance"])])
+def test_the_api_keeps_its_openapi_contract(server, paths, excluded):
+    result = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "schemathesis"), "run", server.url + "/docs.json",
+         "--checks", "all", *excluded, *paths, "--max-examples", "25", "--workers", "1", "--seed", "7",
+         "--request-timeout", "60"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-4000:]
 
 
 def _idle_keep_alive_connection(server):
