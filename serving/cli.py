@@ -75,7 +75,8 @@ def run(args):
     if not 0 < args.port < 65536:
         raise ValueError("--port must be positive and below 65536")
     limits = Limits(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Limits)})
-    env = {"TF_CPP_MIN_LOG_LEVEL": "2", "BENTOML_DO_NOT_TRACK": "True", **os.environ, **limits.environ()}
+    env = {"TF_CPP_MIN_LOG_LEVEL": "2", "BENTOML_DO_NOT_TRACK": "True", **os.environ, **limits.environ(),
+           "ZOO_LAZY_IMPORT": "1"}  # BentoML's main process reads the service without TensorFlow
     env.pop(served.VARIABLE, None)
     if args.api_key_file:
         env[api_key.VARIABLE] = api_key.read_key_file(args.api_key_file)

@@ -32,8 +32,7 @@ from serving.schemas import (CARDS, ENTRIES, DEFAULT_CLASSIFIER, DEFAULT_COMPOSE
                              ClassifyResponse, ComposeResponse, Composer, FirstChord, GenerateResponse,
                              Generator, Length, ModelsResponse, Seed, Steps, Temperature, Text, Texts,
                              TranslateResponse, Translator)
-from zoo import kinds, translation
-from zoo.models import SentenceTooLong
+from zoo import kinds
 
 BATCH_SIZES = bentoml.metrics.Histogram(
     name="classify_batch_size", documentation="texts per /classify model call (adaptive batching)",
@@ -125,14 +124,18 @@ class RnnZoo:
         max_translate_work sentences x beam width."""
         if model is None:
             raise bentoml.exceptions.NotFound("no translator is served")
-        work = sum(len(translation.split_sentences(text)) for text in texts) * beam_size
+        from zoo.translation import split_sentences  # TensorFlow's: imported in the worker only
+
+        work = sum(len(split_sentences(text)) for text in texts) * beam_size
         if work > LIMITS.max_translate_work:
             raise _refused("texts", f"{work} sentences x beam width: over the limit of "
                                     f"{LIMITS.max_translate_work} a request (ZOO_SERVE_MAX_TRANSLATE_WORK)")
         try:
             return await self._in_lane("/translate", TranslateResponse, kinds.KINDS["translator"].answer,
                                        self.loaded[model], texts, beam_size)
-        except SentenceTooLong as error:  # a 400 like every other refused field
+        except ValueError as error:  # zoo.models.SentenceTooLong: a 400 like every other refused field
+            if not hasattr(error, "index"):
+                raise
             raise _refused(("texts", error.index), error) from None
 
     @bentoml.api(route="/compose")
