@@ -9,7 +9,7 @@ import weakref
 import numpy as np
 import tensorflow as tf
 
-from zoo.translation import _known_words, _special_tokens, _words
+from zoo.translation import _batched, _best, _known_words, _special_tokens, _words
 
 _DECODERS = weakref.WeakKeyDictionary()
 
@@ -52,10 +52,8 @@ def beam(model, vocabulary, texts, beam_size=4, max_length=21, length_penalty=0.
     one by log-probability normalized by ``((5 + n) / 6) ** length_penalty``
     (Wu et al. 2016) wins. The live prefixes of ``batch_size`` texts go through
     the model together, one call per step."""
-    texts = list(texts)
-    return [out for i in range(0, len(texts), batch_size)
-            for out in _beam(model, vocabulary, texts[i:i + batch_size], beam_size, max_length,
-                             length_penalty)]
+    return _batched(texts, batch_size,
+                    lambda batch: _beam(model, vocabulary, batch, beam_size, max_length, length_penalty))
 
 
 def _beam(model, vocabulary, texts, beam_size, max_length, length_penalty):
@@ -81,8 +79,4 @@ def _beam(model, vocabulary, texts, beam_size, max_length, length_penalty):
             live[i] = []
             for tokens, score in options[:beam_size]:
                 (finished[i] if tokens[-1] == end else live[i]).append((tokens, score))
-    results = []
-    for done, beams in zip(finished, live):
-        best = max(done + beams, key=lambda c: c[1] / (((5 + len(c[0])) / 6) ** length_penalty))
-        results.append(_words(best[0][1:], vocabulary, end))
-    return results
+    return _best(finished, live, vocabulary, end, length_penalty)

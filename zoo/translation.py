@@ -181,10 +181,21 @@ def beam(model, vocabulary, texts, beam_size=4, max_length=21, length_penalty=0.
     one by log-probability normalized by ``((5 + n) / 6) ** length_penalty``
     (Wu et al. 2016) wins. The live prefixes of ``batch_size`` texts go through
     the decoder together, one step per token."""
+    return _batched(texts, batch_size,
+                    lambda batch: _beam(model, vocabulary, batch, beam_size, max_length, length_penalty))
+
+
+def _batched(texts, batch_size, decode):
+    """``decode(batch)`` of each batch of ``batch_size`` texts, joined."""
     texts = list(texts)
-    return [out for i in range(0, len(texts), batch_size)
-            for out in _beam(model, vocabulary, texts[i:i + batch_size], beam_size, max_length,
-                             length_penalty)]
+    return [out for i in range(0, len(texts), batch_size) for out in decode(texts[i:i + batch_size])]
+
+
+def _best(finished, live, vocabulary, end, length_penalty):
+    """The words of each text's best beam, finished or not: by log-probability
+    over ``((5 + n) / 6) ** length_penalty`` (a beam is ``(tokens, log p, ...)``)."""
+    return [_words(max(done + beams, key=lambda c: c[1] / (((5 + len(c[0])) / 6) ** length_penalty))[0][1:],
+                   vocabulary, end) for done, beams in zip(finished, live)]
 
 
 def _beam(model, vocabulary, texts, beam_size, max_length, length_penalty):
@@ -214,8 +225,4 @@ def _beam(model, vocabulary, texts, beam_size, max_length, length_penalty):
             live[i] = []
             for option in options[:beam_size]:
                 (finished[i] if option[0][-1] == end else live[i]).append(option)
-    results = []
-    for done, beams in zip(finished, live):
-        best = max(done + beams, key=lambda c: c[1] / (((5 + len(c[0])) / 6) ** length_penalty))
-        results.append(_words(best[0][1:], vocabulary, end))
-    return results
+    return _best(finished, live, vocabulary, end, length_penalty)
