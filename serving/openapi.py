@@ -1,9 +1,11 @@
-"""The error body the OpenAPI document declares is the one the service sends.
+"""The OpenAPI document says what the service does: its error body, its required bodies.
 
 BentoML declares the ``detail`` of its 400/404/500 answers a string, while a
 refused field comes back as pydantic's list of errors, ``[{"loc": [...],
 "msg": ..., "type": ...}, ...]`` (``serving/schemas.py``). ``declare_errors``
 sets the declared schema to that list; run once, before the document is built.
+And a route with required fields declares its request body required
+(``require_bodies``).
 """
 
 from bentoml._internal.service.openapi.specification import Schema
@@ -22,3 +24,24 @@ DETAIL = Schema(
 def declare_errors():
     for schema in exception_components_schema().values():  # cached: the document's own objects
         schema.properties["detail"] = DETAIL
+
+
+def require_bodies():
+    """Declares the request body required on each route whose input has a
+    required field (BentoML leaves every body optional, so an empty POST to
+    ``/classify`` looked valid and got a 400). BentoML's method objects are
+    read-only: the class's ``openapi_request`` is wrapped, once."""
+    from _bentoml_sdk.method import APIMethod
+
+    declared = APIMethod.openapi_request
+    if getattr(declared, "requires_bodies", False):
+        return
+
+    def openapi_request(self):
+        body = declared(self)
+        if self.input_spec.model_json_schema().get("required"):
+            body["required"] = True
+        return body
+
+    openapi_request.requires_bodies = True
+    APIMethod.openapi_request = openapi_request

@@ -43,6 +43,7 @@ JSON_ROUTES = [f"/{kind.route}" for kind in kinds.KINDS.values()] + ["/models"]
 
 error_log.install()  # a refused request: one INFO line, no traceback, no user text
 openapi.declare_errors()  # the 400 body's `detail` as sent: a list of refused fields
+openapi.require_bodies()  # a route with required fields needs its body
 STORED = served.requested() or {}  # {alias: store tag}; empty: the shipped zoo, from the package
 CURVES = {alias: entry.folder / entry.card["curve"]  # the pictures of the page
           for alias, entry in ENTRIES.items() if entry.card.get("curve")}
