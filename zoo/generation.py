@@ -11,6 +11,8 @@ import numpy as np
 import keras
 from keras import ops
 
+from zoo.topologies._stack import numbered_layers
+
 
 class Stepper:
     """The step function of a causal zoo model: ``(x_t, h_{t-1}) -> (logits_t, h_t)``.
@@ -28,10 +30,7 @@ class Stepper:
     def __init__(self, model):
         self.embedding = model.get_layer("embedding")
         self.head = model.get_layer("output")
-        layers, i = [], 0
-        while _has_layer(model, f"rnn_{i}"):
-            layers.append(model.get_layer(f"rnn_{i}"))
-            i += 1
+        layers = numbered_layers(model, "rnn")
         if not layers:
             raise ValueError(f"Model {model.name!r} has no recurrent layer named 'rnn_0'.")
         if any(isinstance(layer, keras.layers.Bidirectional) for layer in layers):

@@ -164,8 +164,9 @@ def best(cards, kind):
     the ranking metric; ``None`` if there is no card of ``kind``."""
     row = get(kind)
     mine = [key for key, card in cards.items() if card["interface"] == kind]
-    if any(cards[key].get("name") == row.default for key in mine):
-        return next(key for key in mine if cards[key].get("name") == row.default)
+    preferred = [key for key in mine if cards[key].get("name") == row.default]
+    if preferred:
+        return preferred[0]
     return max(mine, key=lambda key: row.score(cards[key]["metrics"]), default=None)
 
 

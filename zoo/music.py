@@ -31,6 +31,7 @@ import numpy as np
 from keras import ops
 
 from zoo.generation import _compiled
+from zoo.topologies._stack import numbered_layers
 
 LOWEST, HIGHEST = 21, 108   # the piano roll's keys: A0 .. C8
 KEYS = HIGHEST - LOWEST + 1
@@ -165,10 +166,7 @@ class Composer(keras.Model):
         super().__init__(**kwargs)
         self.network = network
         self.head = network.get_layer("output")
-        layers, i = [], 0
-        while any(layer.name == f"rnn_{i}" for layer in network.layers):
-            layers.append(network.get_layer(f"rnn_{i}"))
-            i += 1
+        layers = numbered_layers(network, "rnn")
         if not layers:
             raise ValueError(f"Model {network.name!r} has no recurrent layer named 'rnn_0'.")
         if any(isinstance(layer, keras.layers.Bidirectional) for layer in layers):

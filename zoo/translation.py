@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.text import detokenize, split_punctuation
+from zoo.topologies._stack import numbered_layers
 
 START, END, UNKNOWN = "[start]", "[end]", "[UNK]"
 
@@ -83,10 +84,7 @@ class Steps:
     def __init__(self, model, unknown=None):
         vectorizer = model.get_layer("source_vectorizer")
         network = next(layer for layer in model.layers if isinstance(layer, keras.Model))
-        decoders, i = [], 0
-        while f"decoder_{i}" in {layer.name for layer in network.layers}:
-            decoders.append(network.get_layer(f"decoder_{i}"))
-            i += 1
+        decoders = numbered_layers(network, "decoder")
         names = {layer.name for layer in network.layers}
         self.cells = [decoder.cell for decoder in decoders]
         self.state_counts = [len(decoder.input) - 1 for decoder in decoders]

@@ -77,6 +77,16 @@ def recurrent_stack(x, layer_cells, *, prefix="rnn", bidirectional=False,
     return x, all_states
 
 
+def numbered_layers(model, prefix):
+    """``model``'s layers ``<prefix>_0``, ``<prefix>_1``, ... in order (the
+    recurrent stack of ``recurrent_stack``), for code that steps through it."""
+    names = {layer.name for layer in model.layers}
+    layers = []
+    while f"{prefix}_{len(layers)}" in names:
+        layers.append(model.get_layer(f"{prefix}_{len(layers)}"))
+    return layers
+
+
 def output_layer(x, output_dim, activation):
     """The output layer ``y_t = f(W_y h_t + b_y)``."""
     return keras.layers.Dense(output_dim, activation=activation, name="output")(x)
