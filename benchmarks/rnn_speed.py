@@ -1,6 +1,14 @@
 """Speed of the zoo's recurrent layer against Keras' built-in layers (not a test): prints a table.
 
     python benchmarks/rnn_speed.py [--cells lstm gru simplernn] [--shapes imdb char] [--repeats 7]
+    python benchmarks/rnn_speed.py --keras-apis [--cells lstm gru] [--batch-sizes 1 8 64 256]
+
+``--keras-apis`` times the model through Keras' own entry points instead
+(``fit``, ``evaluate``, ``predict``, ``predict_on_batch``, ``train_on_batch``,
+a direct call, a call inside ``tf.function``) at each batch size, the sizes
+taken in increasing and then in decreasing order, each order with a fresh
+pair of models (which batch size a model sees first used to decide which
+ones were fast). It prints keras / zoo, the median over alternating rounds.
 
 For every (shape, cell) pair, in one process: a model ``Embedding -> RNN ->
 Dense`` built twice, once with ``keras.layers.LSTM/GRU/SimpleRNN`` and once
@@ -40,6 +48,7 @@ import argparse
 import os
 import platform
 import statistics
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -214,6 +223,63 @@ def matmul_floor(cell, shape):
     return train, infer
 
 
+def entry_points(x, y, batch):
+    """Keras' entry points, each a call of ``model`` over ``x`` in batches of ``batch``."""
+    n = len(x)
+    return {
+        "fit": lambda m: m.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False),
+        "evaluate": lambda m: m.evaluate(x, y, batch_size=batch, verbose=0),
+        "predict": lambda m: m.predict(x, batch_size=batch, verbose=0),
+        "predict_on_batch": lambda m: [m.predict_on_batch(x[i:i + batch]) for i in range(0, n, batch)],
+        "train_on_batch": lambda m: [m.train_on_batch(x[i:i + batch], y[i:i + batch]) for i in range(0, n, batch)],
+        "direct call": lambda m: [np.asarray(m(x[i:i + batch])) for i in range(0, n, batch)],
+        "tf.function": lambda m: [m.zoo_predict(x[i:i + batch]).numpy() for i in range(0, n, batch)],
+    }
+
+
+def keras_apis(cells, batch_sizes, repeats):
+    """The speed-up (keras / zoo) of each Keras entry point at each batch size,
+    in increasing and in decreasing order of batch sizes."""
+    shape = SHAPES["imdb"]
+    rows = {}
+    for cell in cells:
+        for order, sizes in (("increasing", sorted(batch_sizes)), ("decreasing", sorted(batch_sizes)[::-1])):
+            builtin, ours = build(cell, shape, zoo=False), build(cell, shape, zoo=True)
+            ours.set_weights(builtin.get_weights())
+            for model in (builtin, ours):
+                model.zoo_predict = tf.function(lambda x, m=model: m(x, training=False))
+            for batch in sizes:
+                # four batches and, where the size allows, a ragged half batch
+                x, y = data({**shape, "batch": 4 * batch + batch // 2}, seed=batch)
+                for entry, call in entry_points(x, y, batch).items():
+                    call(builtin), call(ours)  # traced and compiled before any timing
+                    ups = []
+                    for _ in range(repeats):
+                        t0 = time.perf_counter(); call(builtin)
+                        t1 = time.perf_counter(); call(ours)
+                        t2 = time.perf_counter()
+                        ups.append((t1 - t0) / (t2 - t1))
+                    rows.setdefault((cell, entry, order), {})[batch] = statistics.median(ups)
+                    print(f"  {cell} {order} batch {batch} {entry}: {statistics.median(ups):.2f}x",
+                          file=sys.stderr, flush=True)
+            runs = {"zoo loop": 0, "keras loop": 0}
+            for layer in ours._flatten_layers():
+                if hasattr(layer, "fast_path_runs"):
+                    runs["zoo loop"] += layer.fast_path_runs
+                    runs["keras loop"] += layer.keras_path_runs
+            print(f"{cell}, batch sizes {order}: the zoo layer's loop ran {runs['zoo loop']} times, "
+                  f"Keras' loop {runs['keras loop']} times (traces and eager calls)", flush=True)
+    header = "| cell | entry point | order | " + " | ".join(f"batch {b}" for b in sorted(batch_sizes)) + " |"
+    print()
+    print(f"keras / zoo at imdb shapes ({shape['steps']} steps, {shape['units']} units), median of "
+          f"{repeats} alternating rounds; > 1: the zoo is faster")
+    print(header)
+    print("|" + "---|" * (header.count(" | ") + 1))
+    for (cell, entry, order), by_batch in rows.items():
+        print(f"| {cell} | {entry} | {order} | "
+              + " | ".join(f"{by_batch[b]:.2f}x" for b in sorted(batch_sizes)) + " |")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -224,7 +290,17 @@ def main(argv=None):
     p.add_argument("--jit-compile", choices=["auto", "true", "false"], default="auto",
                    help="zoo.layers.RNN's jit_compile (XLA)")
     p.add_argument("--shards", default="auto", help="zoo.layers.RNN's shards (batch parts run in parallel)")
+    p.add_argument("--keras-apis", action="store_true",
+                   help="time Keras' entry points at each batch size, in both orders (imdb shapes)")
+    p.add_argument("--batch-sizes", nargs="+", type=int, default=[1, 8, 64, 256],
+                   help="batch sizes for --keras-apis")
     args = p.parse_args(argv)
+    if args.keras_apis:
+        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+              f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+              f"GPU: {bool(tf.config.list_physical_devices('GPU'))}")
+        return keras_apis([c for c in args.cells if c != "simplernn"] if args.cells == p.get_default("cells")
+                          else args.cells, args.batch_sizes, args.repeats)
     options = {"jit_compile": {"auto": "auto", "true": True, "false": False}[args.jit_compile],
                "shards": args.shards if args.shards == "auto" else int(args.shards)}
 

@@ -215,23 +215,88 @@ def test_x_is_projected_before_the_loop_only_without_a_joint_form(name, units, p
     assert len(calls) == (4 if projects or name == "simplernn" else 2)
 
 
-def test_auto_compiles_only_where_shapes_repeat():
+def test_auto_compiles_wherever_the_length_is_known():
     layer = RNN(cells.GRUCell(3), return_sequences=True)
     x = tf.ones((2, 4, 3))
     assert layer._use_xla(True, x)                      # training
-    assert not layer._use_xla(False, x)                 # an eager inference call
+    assert layer._use_xla(False, x)                     # an eager inference call
     traced = []
 
-    @tf.function(input_signature=[tf.TensorSpec((None, None, 3))])
-    def any_shape(x):
-        traced.append(layer._use_xla(False, x))
-        return x
+    def tracing(spec):
+        @tf.function(input_signature=[tf.TensorSpec(spec)])
+        def f(x):
+            traced.append(layer._use_xla(False, x))
+            return x
+        return f
 
-    @tf.function
-    def fixed(x):
-        traced.append(layer._use_xla(False, x))
-        return x
-
-    any_shape(x), fixed(x)
-    assert traced == [False, True]
+    tracing((None, 4, 3))(x), tracing((2, 4, 3))(x), tracing((None, None, 3))(x)
+    assert traced == [True, True, False]  # any batch size, fixed shape, any length
     assert RNN(cells.GRUCell(3), jit_compile=False)._use_xla(True, x) is False
+
+
+def test_open_batch_sizes_are_padded_to_a_few_size_classes():
+    from zoo.layers.rnn import SIZE_CLASSES, _pad_rows
+
+    padded = {n: n + int(_pad_rows(tf.constant(n))) for n in range(1, 513)}
+    assert set(padded.values()) <= set(SIZE_CLASSES)
+    assert all(n <= size <= max(8, 1.25 * n) for n, size in padded.items())
+    assert len(set(padded.values())) == 32  # 1 to 8, then 4 a doubling: compiles per length up to 512
+
+
+def _recurrent_layers(model):
+    return list({id(layer): layer for layer in model._flatten_layers() if isinstance(layer, RNN)}.values())
+
+
+def _twins(units=8, steps=12, vocab=50):
+    """A masked Embedding -> Bidirectional LSTM -> Dense classifier, built with
+    Keras' LSTM and with the zoo's, the second given the first's weights."""
+    models = []
+    for zoo_layer in (False, True):
+        inputs = keras.Input((steps,), dtype="int32")
+        x = keras.layers.Embedding(vocab, 6, mask_zero=True)(inputs)
+        rnn = RNN(cells.LSTMCell(units)) if zoo_layer else keras.layers.LSTM(units)
+        x = keras.layers.Bidirectional(rnn)(x)
+        model = keras.Model(inputs, keras.layers.Dense(1)(x))
+        model.compile(keras.optimizers.SGD(0.01), keras.losses.BinaryCrossentropy(from_logits=True))
+        models.append(model)
+    models[1].set_weights(models[0].get_weights())
+    return models
+
+
+@pytest.mark.parametrize("sizes", [(64, 8, 256), (256, 8, 64)])
+def test_every_batch_size_and_keras_entry_point_takes_the_fast_path(sizes):
+    """Whatever the order of batch sizes, no call of any Keras entry point
+    falls back to Keras' loop, and every output equals Keras' LSTM's."""
+    builtin, ours = _twins()
+    layers = _recurrent_layers(ours)
+    assert len(layers) == 2
+    for layer in layers:  # building the model traced it: count from here
+        layer.fast_path_runs = layer.keras_path_runs = 0
+    rng = np.random.default_rng(0)
+
+    def batch(n):  # padded sequences of random lengths, as a tokenizer gives
+        x = rng.integers(1, 50, size=(n, 12)).astype("int32")
+        x[np.arange(12) >= rng.integers(1, 13, size=(n, 1))] = 0
+        return x
+
+    calls = {
+        "predict_on_batch": lambda m, x: m.predict_on_batch(x),
+        "predict": lambda m, x: m.predict(x, batch_size=max(1, len(x) // 3), verbose=0),  # ragged last batch
+        "direct call": lambda m, x: m(x),
+        "tf.function": lambda m, x: tf.function(lambda x: m(x, training=False))(x),
+    }
+    for n in sizes:
+        x = batch(n)
+        for name, call in calls.items():
+            np.testing.assert_allclose(np.asarray(call(ours, x)), np.asarray(call(builtin, x)),
+                                       atol=1e-6, err_msg=f"{name} at batch {n}")
+        y = rng.integers(0, 2, size=(n, 1)).astype("float32")
+        np.testing.assert_allclose(ours.evaluate(x, y, batch_size=max(1, n // 3), verbose=0),
+                                   builtin.evaluate(x, y, batch_size=max(1, n // 3), verbose=0), atol=1e-6)
+        np.testing.assert_allclose(ours.train_on_batch(x, y), builtin.train_on_batch(x, y), atol=1e-6)
+        ours.fit(x, y, batch_size=max(1, n // 3), epochs=1, verbose=0)
+        builtin.fit(x, y, batch_size=max(1, n // 3), epochs=1, verbose=0)
+        for a, b in zip(ours.get_weights(), builtin.get_weights()):
+            np.testing.assert_allclose(a, b, atol=1e-5)
+    assert [layer.keras_path_runs for layer in layers] == [0, 0]
+    assert all(layer.fast_path_runs > 0 for layer in layers)

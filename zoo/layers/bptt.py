@@ -39,6 +39,7 @@ state is carried over unchanged.
 """
 
 import functools
+import weakref
 
 import tensorflow as tf
 
@@ -74,9 +75,6 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
     if mask is not None:
         mask = tf.cast(mask, tf.bool)
 
-    def compiled(fn, **fixed):
-        return tf.function(functools.partial(fn, cell, **fixed), jit_compile=True, autograph=False)
-
     # The backward step needs the forward one's activations. A cell's record
     # of them saves recomputing them; else q_t is needed again: for wide
     # layers keeping it is cheaper than one more (T * batch, units) x
@@ -93,11 +91,11 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
         joint_w = cell.joint_weights(*(None if w is None else tf.stop_gradient(w)
                                        for w in (w_x, b_x, w_h, b_h)))
     joint = joint_w is not None
-    forward = compiled(_forward_loop, keep_states=store, keep_h=return_sequences, keep_q=keep_q,
+    forward = _compiled(cell, _forward_loop, keep_states=store, keep_h=return_sequences, keep_q=keep_q,
                        keep_record=store and record, joint=joint)
     # Without store, a gradient runs the forward loop again, keeping all it needs.
-    rerun = None if store else compiled(_forward_loop, keep_q=not record, keep_record=record)
-    backward = compiled(_backward_loop, sum_p=b_x is not None, sum_q=b_h is not None)
+    rerun = None if store else _compiled(cell, _forward_loop, keep_q=not record, keep_record=record)
+    backward = _compiled(cell, _backward_loop, sum_p=b_x is not None, sum_q=b_h is not None)
     present = [w is not None for w in (w_x, b_x, w_h, b_h)]
     weights = [w for w in (w_x, b_x, w_h, b_h) if w is not None]
 
@@ -172,6 +170,23 @@ def scan(cell, x, w_x, b_x, states, w_h, b_h=None, mask=None, return_sequences=T
     if return_sequences:
         return out[0], list(out[1 : 1 + n])
     return None, list(out[:n])
+
+
+#: Each cell's compiled loops, by loop and options: one function object per
+#: loop, so that XLA compiles once per input shape whichever graph (or eager
+#: call) uses it, instead of once per trace.
+_COMPILED = weakref.WeakKeyDictionary()
+
+
+def _compiled(cell, fn, **fixed):
+    """``fn(cell, ..., **fixed)`` as an XLA-compiled ``tf.function``, made once per cell."""
+    functions = _COMPILED.setdefault(cell, {})
+    key = (fn, tuple(sorted(fixed.items())))
+    if key not in functions:
+        # the cell by a weak proxy: the cache must not keep its own key alive
+        functions[key] = tf.function(functools.partial(fn, weakref.proxy(cell), **fixed), jit_compile=True,
+                                     autograph=False, reduce_retracing=True)
+    return functions[key]
 
 
 def _project(x, w_x, b_x):

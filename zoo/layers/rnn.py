@@ -45,10 +45,15 @@ class RNN(keras.layers.RNN):
         cell: the recurrent cell, as for ``keras.layers.RNN``.
         jit_compile: ``True``: always the fast path, compiled with XLA (once
             per input shape, a fraction of a second); ``False``: never (Keras'
-            loop); ``"auto"`` (the default): the fast path in training and in
-            graphs traced for one fully known input shape, Keras' loop in
-            eager calls and graphs that take any batch size or length (where
-            a compile per new shape would stall, e.g. a serving path).
+            loop); ``"auto"`` (the default): the fast path in training and
+            wherever the sequence length is known when the call is traced
+            (eager calls, ``predict``, ``evaluate``, graphs for any batch
+            size), Keras' loop in graphs for any length. Outside training a
+            batch whose size the graph leaves open (or an eager call's) is
+            padded with rows of zeros to the next of a few sizes (1 to 8, then
+            10, 12, 14, 16, 20, 24, ...: at most a quarter padding), so that
+            XLA compiles once per size class and length (~0.1-0.3 s a layer
+            on a CPU), not once per batch size.
         shards: how many parts of the batch run their loops side by side
             (on separate CPU cores); ``"auto"``: the CPU count, at most 4,
             or 1 on a GPU.
@@ -72,6 +77,9 @@ class RNN(keras.layers.RNN):
         super().__init__(cell, **kwargs)
         self.jit_compile = jit_compile
         self.shards = shards
+        # How often each path ran: once per trace in a graph, once per eager call.
+        self.fast_path_runs = 0
+        self.keras_path_runs = 0
 
     def supports_fast_path(self, training=False):
         """Whether this layer's cell and settings allow the fast path (taken
@@ -85,13 +93,12 @@ class RNN(keras.layers.RNN):
     def _use_xla(self, training, sequences):
         if self.jit_compile != "auto":
             return self.jit_compile
-        import tensorflow as tf
-
         # XLA compiles once per input shape. Training shapes repeat (one
-        # compile per run), and so does a graph traced for one fixed shape;
-        # a graph for any length or batch size (a serving path) or an eager
-        # call may see a new shape every time, and would stall on each.
-        return bool(training) or (not tf.executing_eagerly() and sequences.shape.is_fully_defined())
+        # compile per run, two with a ragged last batch); outside training a
+        # known length and the batch padded to a size class (``_padded``)
+        # bound the compiles. A graph for any length might see a new one at
+        # every call, and would stall on each.
+        return bool(training) or sequences.shape[1] is not None
 
     def _shards(self):
         import tensorflow as tf
@@ -104,7 +111,9 @@ class RNN(keras.layers.RNN):
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         if not (self.supports_fast_path(training) and self._use_xla(training, sequences)):
+            self.keras_path_runs += 1
             return super().inner_loop(sequences, initial_state, mask, training=training)
+        self.fast_path_runs += 1
         import tensorflow as tf
 
         from zoo.layers import bptt
@@ -122,10 +131,19 @@ class RNN(keras.layers.RNN):
             mask = None if mask is None else tf.reverse(mask, [1])
 
         b_x, b_h = cell.split_bias()
+        # Outside training, a batch whose size the graph leaves open (or an
+        # eager call's) is padded to its size class: one compile per class.
+        rows = tf.shape(x)[0]
+        fixed = bool(training) or (x.shape[0] is not None and not tf.executing_eagerly())
+        pad = None if fixed else _pad_rows(rows)
+        scan_x, scan_states, scan_mask = (x, states, mask) if fixed else _padded(pad, x, states, mask)
         h, final_states = bptt.scan(
-            cell, x, cell.kernel, b_x, states, cell.recurrent_kernel, b_h, mask=mask,
+            cell, scan_x, cell.kernel, b_x, scan_states, cell.recurrent_kernel, b_h, mask=scan_mask,
             return_sequences=self.return_sequences, store=bool(training),
             shards=self._shards())
+        if pad is not None:  # the padding rows dropped
+            h = None if h is None else h[:, :rows]
+            final_states = [s[:rows] for s in final_states]
 
         # Keras' outputs where a row is masked: zeros with zero_output_for_mask,
         # else the last unmasked output (zeros before the first).
@@ -146,3 +164,29 @@ class RNN(keras.layers.RNN):
 
     def get_config(self):
         return {**super().get_config(), "jit_compile": self.jit_compile, "shards": self.shards}
+
+
+#: Batch sizes XLA compiles for outside training: 1 to 8, then four per
+#: doubling (10, 12, 14, 16, 20, 24, 28, 32, 40, ...): at most a quarter of
+#: a padded batch is padding.
+SIZE_CLASSES = list(range(1, 9)) + [2**k + j * 2 ** (k - 2) for k in range(3, 30) for j in range(1, 5)]
+
+
+def _pad_rows(rows):
+    """How many rows of zeros bring a batch of ``rows`` to its size class."""
+    import tensorflow as tf
+
+    classes = tf.constant(SIZE_CLASSES, tf.int32)
+    return tf.gather(classes, tf.searchsorted(classes, tf.reshape(rows, [1]))[0]) - rows
+
+
+def _padded(pad, x, states, mask):
+    """``x``, ``states`` and ``mask`` with ``pad`` rows of zeros (unmasked) after the batch."""
+    import tensorflow as tf
+
+    def rows(t, value=0):
+        return tf.pad(t, [[0, pad]] + [[0, 0]] * (len(t.shape) - 1), constant_values=value)
+
+    if mask is not None:
+        mask = tf.cast(rows(tf.cast(mask, tf.int8), 1), tf.bool)
+    return rows(x), [rows(s) for s in states], mask
