@@ -5,18 +5,24 @@ A lane runs at most ``concurrency`` model calls at once, in worker threads,
 and lets at most ``queue`` more requests wait for a turn. A request that finds
 the queue full is refused at once, and one that waits longer than ``timeout``
 seconds is refused then: both with 503 and ``Retry-After`` (``Busy``), instead
-of queueing without bound. ``/models``, health and metrics run on the event
-loop and wait for no lane.
+of queueing without bound. A request has ``deadline`` seconds from its arrival,
+waiting included: its work runs within that time limit (``zoo.time_limit``:
+the model's loop stops at its next step) and past it the request fails with
+``Late`` (504). ``/models``, health and metrics run on the event loop and wait
+for no lane.
 
 >>> import anyio
->>> lane = Lane("/generate", concurrency=1, queue=2, timeout=5.0)
+>>> lane = Lane("/generate", concurrency=1, queue=2, timeout=5.0, deadline=30.0)
 >>> anyio.run(lane.run, sum, [1, 2, 3])
 6
 """
 
 import math
+import time
 
 import anyio
+
+from zoo import time_limit
 
 
 class Busy(Exception):
@@ -27,31 +33,45 @@ class Busy(Exception):
         self.retry_after = retry_after
 
 
+class Late(Exception):
+    """A request whose deadline passed before its work was done."""
+
+
 class Lane:
-    def __init__(self, route, concurrency, queue, timeout):
-        self.route, self.queue, self.timeout = route, queue, timeout
+    def __init__(self, route, concurrency, queue, timeout, deadline):
+        self.route, self.queue, self.timeout, self.deadline = route, queue, timeout, deadline
         self.slots = anyio.CapacityLimiter(concurrency)
         self.waiting = 0
 
     async def run(self, function, *args):
         """``function(*args)`` in a worker thread once the lane has a free slot."""
+        arrived = time.monotonic()
         if self.slots.available_tokens == 0 and self.waiting >= self.queue:
             raise Busy(f"{self.route} is busy: {self.queue} requests are waiting already "
                        "(ZOO_SERVE_QUEUE); try again shortly", self._retry_after())
         self.waiting += 1
         try:
-            with anyio.move_on_after(self.timeout) as waited:
+            with anyio.move_on_after(min(self.timeout, self.deadline)) as waited:
                 await self.slots.acquire()
         finally:
             self.waiting -= 1
         if waited.cancelled_caught:
-            raise Busy(f"{self.route} is busy: no turn within {self.timeout:g} s "
+            raise Busy(f"{self.route} is busy: no turn within {min(self.timeout, self.deadline):g} s "
                        "(ZOO_SERVE_QUEUE_TIMEOUT); try again shortly", self._retry_after())
         try:
-            return await anyio.to_thread.run_sync(function, *args)
+            left = self.deadline - (time.monotonic() - arrived)
+            return await anyio.to_thread.run_sync(_limited, left, function, *args)
+        except time_limit.TimeLimitExceeded:
+            raise Late(f"{self.route}: not done within the deadline of {self.deadline:g} s "
+                       "(ZOO_SERVE_DEADLINE); ask for less work, or try again later") from None
         finally:
             self.slots.release()
 
     def _retry_after(self):
         """Seconds worth waiting: about one turn per request ahead, at least 1."""
         return max(1, math.ceil(self.timeout * self.waiting / max(self.queue, 1)))
+
+
+def _limited(seconds, function, *args):
+    with time_limit.within(seconds):
+        return function(*args)

@@ -129,7 +129,7 @@ def test_a_lane_bounds_its_calls_and_its_queue_and_refuses_the_rest_at_once():
 
     from serving.lanes import Busy, Lane
 
-    lane = Lane("/generate", concurrency=2, queue=1, timeout=5.0)
+    lane = Lane("/generate", concurrency=2, queue=1, timeout=5.0, deadline=30.0)
     release, running, peak = threading.Event(), [], [0]
 
     def work(i):
@@ -168,7 +168,7 @@ def test_a_request_that_waits_past_the_timeout_is_refused():
 
     from serving.lanes import Busy, Lane
 
-    lane = Lane("/translate", concurrency=1, queue=4, timeout=0.2)
+    lane = Lane("/translate", concurrency=1, queue=4, timeout=0.2, deadline=30.0)
     release = threading.Event()
 
     async def main():
@@ -180,6 +180,52 @@ def test_a_request_that_waits_past_the_timeout_is_refused():
             release.set()
 
     anyio.run(main)
+
+
+def test_work_past_the_deadline_stops_at_its_next_step():
+    import time
+
+    import anyio
+
+    from serving.lanes import Late, Lane
+    from zoo import time_limit
+
+    lane = Lane("/generate", concurrency=1, queue=4, timeout=5.0, deadline=0.3)
+    steps = []
+
+    def work(n):  # a model's loop: one check a step
+        for i in range(n):
+            time_limit.check()
+            steps.append(i)
+            time.sleep(0.01)
+        return n
+
+    assert anyio.run(lane.run, work, 5) == 5  # quick work is not limited
+    steps.clear()
+    started = time.monotonic()
+    with pytest.raises(Late, match="deadline of 0.3 s"):
+        anyio.run(lane.run, work, 1000)
+    assert 0.3 <= time.monotonic() - started < 1.0
+    assert 10 < len(steps) < 40  # stopped, not run to its end
+    time_limit.check()  # the limit held for that work only
+
+
+@pytest.mark.parametrize("name, work", [
+    ("shakespeare-char", lambda m: m.generate("ROMEO:", 500, seed=0)),
+    ("chorales-gru", lambda m: m.compose(steps=500, seed=0)),
+    ("spa-eng-translator", lambda m: m.translate(["I love you."] * 200, beam_size=4)),
+])
+def test_the_shipped_models_loops_stop_at_a_time_limit(name, work):
+    import time
+
+    import zoo
+    from zoo import time_limit
+
+    model = zoo.load(name)
+    started = time.monotonic()
+    with time_limit.within(0.05), pytest.raises(time_limit.TimeLimitExceeded):
+        work(model)  # the first step traces (a second or so), the next check stops it
+    assert time.monotonic() - started < 5.0
 
 
 def test_too_many_or_too_large_headers_are_431():

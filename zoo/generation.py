@@ -11,6 +11,7 @@ import numpy as np
 import keras
 from keras import ops
 
+from zoo import time_limit
 from zoo.topologies._stack import numbered_layers
 
 
@@ -64,6 +65,7 @@ class Stepper:
         tokens = np.asarray(tokens)
         logits = None
         for t in range(tokens.shape[1]):
+            time_limit.check()
             logits, state = self.step(tokens[:, t], state)
         return logits, state
 
@@ -98,6 +100,7 @@ def generate(stepper, logits, state, length, temperature=1.0, seed=None, carry_s
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(length):
+        time_limit.check()
         if forbid:
             logits = np.array(ops.convert_to_numpy(logits), dtype="float64")
             logits[:, list(forbid)] = -np.inf

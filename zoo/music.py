@@ -30,6 +30,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from zoo import time_limit
 from zoo.generation import _compiled
 from zoo.topologies._stack import numbered_layers
 
@@ -211,6 +212,7 @@ class Composer(keras.Model):
         frame[0, [m - LOWEST for m in chord]] = 1.0
         chords, state = [chord], self.zero_state(1)
         for _ in range(int(steps) - 1):
+            time_limit.check()
             logits, state = self.step(frame, state)
             z = np.asarray(ops.convert_to_numpy(logits), "float64")[0]
             if temperature == 0:

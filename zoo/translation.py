@@ -20,6 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo import time_limit
 from zoo.text import detokenize, split_punctuation
 from zoo.topologies._stack import numbered_layers
 
@@ -163,6 +164,7 @@ def greedy(model, vocabulary, texts, max_length=21, batch_size=256):
         out = np.zeros((len(batch), max_length - 1), "int32")
         done = np.zeros(len(batch), bool)
         for t in range(max_length - 1):
+            time_limit.check()
             _, best, states = decoder.step(token, rows, states, rows, memory, mask, one)
             token = best.numpy()[:, 0]
             out[:, t] = np.where(done, 0, token)
@@ -204,6 +206,7 @@ def _beam(model, vocabulary, texts, beam_size, max_length, length_penalty):
     live = [[([start], 0.0, i)] for i in range(len(texts))]  # (tokens, log-probability, state row)
     finished = [[] for _ in texts]
     for _ in range(max_length - 1):
+        time_limit.check()
         rows = [(i, beam) for i, beams in enumerate(live) for beam in beams]
         if not rows:
             break
