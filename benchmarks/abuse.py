@@ -140,13 +140,10 @@ def hygiene(port):
     for name, data in cases.items():
         line, seconds = raw(port, data, wait=30.0)
         print(f"   {name:<34} {line} ({seconds:.1f} s)")
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        started = time.perf_counter()
-        try:
-            state = "closed" if sock.recv(1) == b"" else "data"
-        except socket.timeout:
-            state = "still open"
-    print(f"   idle connection (no request)       {state} after {time.perf_counter() - started:.1f} s")
+    for name, data in (("connection that sends nothing", b""),
+                       ("headers that never end", b"POST /classify HTTP/1.1\r\nHost: x\r\n")):
+        line, seconds = raw(port, data, wait=30.0)
+        print(f"   {name:<34} {line} ({seconds:.1f} s)")
 
 
 def load(port, server_pid, seconds, clients):
@@ -186,6 +183,8 @@ def sigterm(port, server):
         time.sleep(0.5)
         os.killpg(server.pid, signal.SIGTERM)
         signalled = time.monotonic()
+        time.sleep(0.3)
+        newcomer = raw(port, b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n", wait=30.0)
         answers = [f.result()[0] for f in futures]
     try:
         server.wait(timeout=120)
@@ -193,7 +192,7 @@ def sigterm(port, server):
     except subprocess.TimeoutExpired:
         exited = "still running 120 s later"
     print(f"4. SIGTERM with 10 idle keep-alive connections and 4 /generate in flight: answers {answers}, "
-          f"{exited}")
+          f"{exited}; a new /readyz meanwhile: {newcomer[0]} ({newcomer[1]:.1f} s)")
     for connection in idle:
         connection.close()
 

@@ -23,7 +23,7 @@ from pydantic import Field, ValidationError
 from starlette.responses import JSONResponse
 
 import zoo
-from serving import api_key, error_log, lanes, openapi, served, ui
+from serving import api_key, drain, error_log, idle_connections, lanes, openapi, served, ui
 from serving.batching import Batcher
 from serving.body_limit import BodySizeLimit
 from serving.strict_http import StrictHttp
@@ -42,6 +42,8 @@ JSON_ROUTES = [f"/{kind.route}" for kind in kinds.KINDS.values()] + ["/models"]
 
 
 error_log.install()  # a refused request: one INFO line, no traceback, no user text
+drain.install(LIMITS.drain)  # SIGTERM: 503 to newcomers while requests in flight finish
+idle_connections.install(LIMITS.body_timeout)  # a connection without a request head: 408
 openapi.declare_errors()  # the 400 body's `detail` as sent: a list of refused fields
 openapi.require_bodies()  # a route with required fields needs its body
 STORED = served.requested() or {}  # {alias: store tag}; empty: the shipped zoo, from the package
@@ -71,7 +73,8 @@ class RnnZoo:
             self.loaded[alias] = zoo.load(source)
             kinds.get(CARDS[alias]["interface"]).warm_up(self.loaded[alias])  # traced before /readyz
         self.batcher = Batcher(self._classify, LIMITS.max_batch_size, BATCH_SIZES.observe)
-        self.lanes = {route: lanes.Lane(route, LIMITS.threads, LIMITS.queue, LIMITS.queue_timeout)
+        self.lanes = {route: lanes.Lane(route, LIMITS.threads, LIMITS.queue, LIMITS.queue_timeout,
+                                        LIMITS.deadline)
                       for route in ("/generate", "/translate", "/compose")}
         # TensorFlow and the models are millions of long-lived Python objects: keep
         # them out of the garbage collector's full passes (each took up to ~0.3 s
@@ -155,12 +158,15 @@ class RnnZoo:
                                    self.loaded[model], first_chord, steps, temperature, seed)
 
     async def _in_lane(self, route, response, answer, *args):
-        """``response(**answer(*args))`` run in the route's lane; a busy lane: 503 with Retry-After."""
+        """``response(**answer(*args))`` run in the route's lane; a busy lane: 503 with Retry-After;
+        past the deadline: 504."""
         try:
             return response(**await self.lanes[route].run(answer, *args))
         except lanes.Busy as busy:
             return JSONResponse({"error": str(busy), "field": None, "limit": LIMITS.queue}, status_code=503,
                                 headers={"Retry-After": str(busy.retry_after)})
+        except lanes.Late as late:
+            return JSONResponse({"error": str(late), "field": None, "limit": LIMITS.deadline}, status_code=504)
 
     @bentoml.api(route="/models")
     async def models(self) -> ModelsResponse:
@@ -176,6 +182,7 @@ RnnZoo = bentoml.service(name="rnn_zoo", workers=LIMITS.workers, threads=LIMITS.
                          logging={"access": {"enabled": LIMITS.access_log}})(RnnZoo)
 RnnZoo.mount_asgi_app(ui.page(), path="/ui")
 RnnZoo.mount_asgi_app(ui.Curves(CURVES), path="/curves")
+RnnZoo.add_asgi_middleware(drain.Drain)
 RnnZoo.add_asgi_middleware(ui.RootToPage)
 RnnZoo.add_asgi_middleware(BodySizeLimit, max_bytes=LIMITS.max_body_bytes, timeout=LIMITS.body_timeout)
 RnnZoo.add_asgi_middleware(StrictHttp, json_routes=JSON_ROUTES)

@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -381,18 +382,54 @@ def test_an_idle_keep_alive_connection_is_closed_after_its_timeout(server):
         assert time.monotonic() - started < 15  # --keep-alive: 5 s by default
 
 
+def test_a_connection_without_a_whole_request_head_is_closed_in_time(server):
+    def opened(data):
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=20)
+        sock.sendall(data)
+        return sock
+
+    silent, partial = opened(b""), opened(b"POST /classify HTTP/1.1\r\nHost: x\r\n")
+    started = time.monotonic()
+    answers = []
+    for sock in (silent, partial):
+        with sock:
+            answer = b""
+            while chunk := sock.recv(4096):  # until the server closes it
+                answer += chunk
+            answers.append(answer)
+    assert time.monotonic() - started < 10  # --body-timeout 2 s
+    assert answers[0] == b""  # nothing came: closed, as an idle connection
+    assert answers[1].startswith(b"HTTP/1.1 408"), answers[1]
+
+
+def _newcomer(server, method, route):
+    """The status of a request on a new connection, or "refused"."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    try:
+        connection.request(method, route, b"{}" if method == "POST" else None,
+                            {"content-type": "application/json"})
+        return connection.getresponse().status
+    except (ConnectionRefusedError, ConnectionResetError):  # the port closed, or closing
+        return "refused"
+    finally:
+        connection.close()
+
+
 def test_sigterm_shuts_down_cleanly_answering_requests_in_flight(server):
     def generate(seed):
         return server.post("/generate", {"prompt": "KING:", "length": 400, "seed": seed})
 
     idle = [_idle_keep_alive_connection(server) for _ in range(10)]
-    with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        in_flight = [pool.submit(generate, seed) for seed in range(4)]
-        time.sleep(1.0)
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        in_flight = [pool.submit(generate, seed) for seed in range(8)]  # 2 at a time: a few seconds
+        time.sleep(0.5)
         os.kill(server.process.pid, signal.SIGTERM)
         signalled = time.monotonic()
+        time.sleep(0.2)
+        newcomers = [_newcomer(server, "GET", "/readyz"), _newcomer(server, "POST", "/models")]
         answers = [f.result(timeout=120) for f in in_flight]
-    assert [status for status, _ in answers] == [200] * 4
+    assert [status for status, _ in answers] == [200] * 8
+    assert all(status in (503, "refused") for status in newcomers), newcomers  # answered at once, not left waiting
     assert all(len(body["text"]) == 405 for _, body in answers)
     assert server.process.wait(timeout=60) == 0, server.tail()
     assert time.monotonic() - signalled < 35  # the drain window (30 s) + 5, whatever clients hold open
