@@ -91,12 +91,14 @@ def test_same_seed_same_weights_and_resume_after_a_crash(data_dir, tmp_path, cap
     with pytest.raises(RuntimeError, match="simulated crash"):
         main(["train", *common, "--output-dir", str(tmp_path / "c")])
     state = json.loads((tmp_path / "c" / "checkpoint" / "state.json").read_text())
-    assert (state["epoch"], state["batch"]) == (1, 3)
+    assert (state["epoch"], state["batch"]) == (1, 3) and state["seconds"] > 0
     monkeypatch.setattr(loop._Checkpoint, "on_train_batch_end", original)
     capsys.readouterr()
     train(capsys, *common, "--output-dir", str(tmp_path / "c"), "--resume")
     c = weights(tmp_path / "c" / "best.weights.h5")
     assert all(np.array_equal(x, y) for x, y in zip(a, c))
+    summary = json.loads((tmp_path / "c" / "summary.json").read_text())  # the crashed run's time counts too
+    assert summary["train_seconds_total"] > summary["train_seconds_this_session"] + state["seconds"] / 2
 
 
 def test_existing_run_is_not_overwritten_and_nothing_to_resume(data_dir, tmp_path, capsys):

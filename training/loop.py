@@ -3,7 +3,8 @@ resume exactly where a run stopped.
 
 Every ``checkpoint_every`` batches and at the end of every epoch the run
 directory gets ``checkpoint/last.weights.h5`` (model and optimizer state) and
-``checkpoint/state.json`` (epoch, batches done in it, early-stopping state),
+``checkpoint/state.json`` (epoch, batches done in it, early-stopping state,
+seconds trained so far: those of earlier runs included),
 each written to a temporary file and renamed, so a ``kill -9`` at any moment
 leaves the previous checkpoint whole. ``resume=True`` reloads them and skips
 the batches already done: the data order of an epoch depends only on the
@@ -16,6 +17,7 @@ training stops early after ``patience`` epochs without improvement.
 import json
 import math
 import os
+import time
 from pathlib import Path
 
 import keras
@@ -41,14 +43,14 @@ def _atomic_weights(model, path):
 class _Checkpoint(keras.callbacks.Callback):
     """Saves the state every ``every`` batches; stops ``fit`` after one epoch."""
 
-    def __init__(self, run, state, every):
+    def __init__(self, save, state, every):
         super().__init__()
-        self.run, self.state, self.every = run, state, every
+        self.save, self.state, self.every = save, state, every
 
     def on_train_batch_end(self, batch, logs=None):
         self.state["batch"] += 1
         if self.every and self.state["batch"] % self.every == 0:
-            self.run.save_checkpoint(self.state)
+            self.save()
 
     def on_epoch_end(self, epoch, logs=None):
         self.model.stop_training = True  # one epoch per fit call; the loop goes on
@@ -88,14 +90,21 @@ def fit(model, train_data, validation_data, run, *, epochs, patience=0,
     """Trains ``model`` (compiled and built) with ``fit``.
 
     ``train_data(epoch)`` returns that epoch's ``tf.data.Dataset`` (the same on
-    every call). Returns the state: epochs done, best validation loss and epoch.
+    every call). Returns the state: epochs done, best validation loss and epoch,
+    seconds trained (up to the last checkpoint of each earlier run, and all of this one).
     """
     fresh = {"epoch": 0, "batch": 0, "best_val_loss": math.inf, "best_epoch": -1,
-             "stopped_early": False}
+             "stopped_early": False, "seconds": 0.0}
     state = run.load_checkpoint() if run.resume else fresh
     if run.resume and verbose:
         print(f"Resuming {run.dir} at epoch {state['epoch'] + 1}, batch {state['batch']}.")
-    checkpoint = _Checkpoint(run, state, checkpoint_every)
+    before, started = state.get("seconds", 0.0), time.monotonic()
+
+    def save():
+        state["seconds"] = round(before + time.monotonic() - started, 1)
+        run.save_checkpoint(state)
+
+    checkpoint = _Checkpoint(save, state, checkpoint_every)
     while state["epoch"] < epochs and not state["stopped_early"]:
         epoch = state["epoch"]
         data = train_data(epoch)
@@ -113,7 +122,8 @@ def fit(model, train_data, validation_data, run, *, epochs, patience=0,
             state["stopped_early"] = True
             if verbose:
                 print(f"Stopping early: no better validation loss since epoch {state['best_epoch'] + 1}.")
-        run.save_checkpoint(state)
+        save()
     if (run.dir / BEST_WEIGHTS).exists():
         model.load_weights(run.dir / BEST_WEIGHTS)
+    state["seconds"] = round(before + time.monotonic() - started, 1)
     return state

@@ -94,8 +94,10 @@ def train(recipe, *, data_dir=None, own=None, own_arguments=None, start=None, ou
     for name, text in getattr(prepared, "extra_files", dict)().items():
         (output_dir / name).write_text(text)
         extra_files[name.removesuffix(".json")] = name
-    previous = output_dir / "summary.json"  # a resumed run adds to the time recorded before
+    # a resumed run adds to the time its checkpoints recorded (older checkpoints: to its last summary)
+    previous = output_dir / "summary.json"
     before = json.loads(previous.read_text()).get("train_seconds_total", 0) if resume and previous.exists() else 0
+    recorded = sum(s.get("seconds", 0.0) for s in states)
     if len(states) == 1:
         state = states[0]
         done = {"epochs_done": state["epoch"], "best_epoch": state["best_epoch"] + 1,
@@ -107,7 +109,7 @@ def train(recipe, *, data_dir=None, own=None, own_arguments=None, start=None, ou
                 "stopped_early": [s["stopped_early"] for s in states]}
     summary = {"name": recipe.name, "model": str(model_path), **done,
                "train_seconds_this_session": round(seconds, 1),
-               "train_seconds_total": round(before + seconds, 1),
+               "train_seconds_total": round(max(recorded, before + seconds), 1),
                "strategy": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync,
                "machine": f"{platform.machine()} {platform.processor() or ''}".strip() + f", {devices.describe()}",
                "command": command}
