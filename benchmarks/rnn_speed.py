@@ -1,7 +1,7 @@
 """Speed of the zoo's recurrent layer against Keras' built-in layers (not a test): prints a table.
 
     python benchmarks/rnn_speed.py [--cells lstm gru simplernn] [--shapes imdb char] [--repeats 7]
-    python benchmarks/rnn_speed.py --keras-apis [--cells lstm gru] [--batch-sizes 1 8 64 256]
+    python benchmarks/rnn_speed.py --keras-apis [--cells lstm gru] [--batch-sizes 1 8 64 256] [--batches 4]
 
 ``--keras-apis`` times the model through Keras' own entry points instead
 (``fit``, ``evaluate``, ``predict``, ``predict_on_batch``, ``train_on_batch``,
@@ -237,7 +237,7 @@ def entry_points(x, y, batch):
     }
 
 
-def keras_apis(cells, batch_sizes, repeats):
+def keras_apis(cells, batch_sizes, repeats, batches=4):
     """The speed-up (keras / zoo) of each Keras entry point at each batch size,
     in increasing and in decreasing order of batch sizes."""
     shape = SHAPES["imdb"]
@@ -249,8 +249,8 @@ def keras_apis(cells, batch_sizes, repeats):
             for model in (builtin, ours):
                 model.zoo_predict = tf.function(lambda x, m=model: m(x, training=False))
             for batch in sizes:
-                # four batches and, where the size allows, a ragged half batch
-                x, y = data({**shape, "batch": 4 * batch + batch // 2}, seed=batch)
+                # `batches` batches and, where the size allows, a ragged half batch
+                x, y = data({**shape, "batch": batches * batch + batch // 2}, seed=batch)
                 for entry, call in entry_points(x, y, batch).items():
                     call(builtin), call(ours)  # traced and compiled before any timing
                     ups = []
@@ -294,13 +294,15 @@ def main(argv=None):
                    help="time Keras' entry points at each batch size, in both orders (imdb shapes)")
     p.add_argument("--batch-sizes", nargs="+", type=int, default=[1, 8, 64, 256],
                    help="batch sizes for --keras-apis")
+    p.add_argument("--batches", type=int, default=4,
+                   help="whole batches per entry-point call for --keras-apis (and a ragged half batch)")
     args = p.parse_args(argv)
     if args.keras_apis:
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
               f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
               f"GPU: {bool(tf.config.list_physical_devices('GPU'))}")
         return keras_apis([c for c in args.cells if c != "simplernn"] if args.cells == p.get_default("cells")
-                          else args.cells, args.batch_sizes, args.repeats)
+                          else args.cells, args.batch_sizes, args.repeats, args.batches)
     options = {"jit_compile": {"auto": "auto", "true": True, "false": False}[args.jit_compile],
                "shards": args.shards if args.shards == "auto" else int(args.shards)}
 
