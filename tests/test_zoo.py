@@ -83,6 +83,37 @@ def test_classifier_reads_each_batch_only_to_its_longest_text(zoo_dir):
     np.testing.assert_allclose([model.predict([t])[0] for t in texts], padded, atol=1e-6)
 
 
+def test_a_classifier_reads_texts_by_length_and_compiles_the_big_batches():
+    """Texts sorted by length; a batch of at least COMPILED_ROWS cut at its length
+    class (the zoo layers' compiled loops), a smaller one at its longest text
+    (Keras' loop); each text's result is the whole network's (every text padded
+    to 600 tokens), in the order given."""
+    import numpy as np
+    import tensorflow as tf
+
+    from zoo import topologies
+    from zoo.layers import RNN
+    from zoo.models import COMPILED_ROWS, TextClassifier, length_classes
+
+    assert length_classes(600)[:5] == [32, 64, 96, 128, 192] and length_classes(600)[-2:] == [576, 600]
+    rng = np.random.default_rng(0)
+    words = ["good", "bad", "film", "plot", "wonderful", "boring", "actor"]
+    texts = [" ".join(rng.choice(words, size=n)) for n in rng.integers(0, 700, size=70)]  # some cut at 600
+    vectorizer = keras.layers.TextVectorization(max_tokens=20, output_sequence_length=600, name="vectorizer")
+    vectorizer.adapt(words)
+    body = topologies.many_to_one("lstm", 8, vocab_size=20, bidirectional=True, pooling="mean+max")
+    text = keras.Input((1,), dtype="string")
+    network = keras.Model(text, body(vectorizer(text)))
+    padded = np.asarray(network.predict(tf.constant(texts)[:, None], verbose=0)).ravel()
+    layers = [layer for layer in network._flatten_layers() if isinstance(layer, RNN)]
+    for layer in layers:
+        layer.fast_path_runs = layer.keras_path_runs = 0
+    classifier = TextClassifier(network)
+    np.testing.assert_allclose(classifier.predict(texts, batch_size=64), padded, atol=1e-6)
+    assert 70 - 64 < COMPILED_ROWS <= 64  # the 64 shortest compiled, the 6 longest in Keras' loop
+    assert [(layer.fast_path_runs, layer.keras_path_runs) for layer in layers] == [(1, 1), (1, 1)]
+
+
 def test_generator_is_reproducible_with_a_seed(zoo_dir):
     model = registry.load("shakespeare-char")
     a = model.generate("First", 40, temperature=1.0, seed=3)

@@ -39,33 +39,73 @@ class TextClassifier(keras.Model):
         self.network = network
         self.labels = list(labels)
         self._parts = _split_classifier(network)
-        # One graph for every batch size: no retracing per new batch (as
+        length = self._parts and self._parts[0].get_config().get("output_sequence_length")
+        self._lengths = length_classes(length) if length else None
+        self._bodies = {}  # steps (None: any) -> the network after its vectorizer, over that many steps
+        # Graphs for every batch size: no retracing per new batch (as
         # predict_on_batch does), and no eager per-step loop (seconds per call).
-        self._probabilities = tf.function(self._trimmed if self._parts else
-                                          (lambda texts: self.network(texts, training=False)),
-                                          input_signature=[tf.TensorSpec([None, 1], tf.string)])
+        if self._lengths:
+            self._tokens = tf.function(self._parts[0], input_signature=[tf.TensorSpec([None, 1], tf.string)])
+        else:
+            self._probabilities = tf.function(lambda texts: self.network(texts, training=False),
+                                              input_signature=[tf.TensorSpec([None, 1], tf.string)])
 
     def call(self, texts):
         return self.network(texts)
 
-    def _trimmed(self, texts):
-        """The network, reading each batch only up to its longest text: the
-        vectorizer pads every text to the recipe's length, and the steps after
-        the last real token of every row are masked out anyway (same result, to
-        float32 rounding; a short review costs its own length, not 600 steps)."""
-        vectorizer, bodies, join = self._parts
-        tokens = vectorizer(texts)
-        longest = tf.reduce_max(tf.reduce_sum(tf.cast(tokens != 0, "int32"), axis=1))
-        tokens = tokens[:, :tf.maximum(longest, 1)]
-        outputs = [body(tokens, training=False) for body in bodies]
-        return join(outputs) if join else outputs[0]
+    def _body(self, steps, dtype):
+        """The network after its vectorizer, over token ids cut to ``steps``:
+        traced for that length, its recurrent layers compile their loops (the
+        zoo layers' fast path); ``steps=None``: any length, Keras' loop."""
+        if steps not in self._bodies:
+            _, bodies, join = self._parts
+
+            def run(tokens):
+                outputs = [body(tokens, training=False) for body in bodies]
+                return join(outputs) if join else outputs[0]
+
+            body = tf.function(run, input_signature=[tf.TensorSpec([None, steps], dtype)])
+            body._omit_frequent_tracing_warning = True  # one trace per length class, on purpose
+            self._bodies[steps] = body
+        return self._bodies[steps]
 
     def predict(self, texts, batch_size=256, **kwargs):
         """``p(labels[1])`` per text for two classes (shape ``(n,)``), else the
-        probability of every label (shape ``(n, len(labels))``)."""
+        probability of every label (shape ``(n, len(labels))``).
+
+        The texts are read in order of length, ``batch_size`` at a time, each
+        batch cut after its longest text: the vectorizer pads every text to the
+        recipe's length, and the steps after a text's last token are masked out
+        anyway (same result, to float32 rounding), so a short review costs about
+        its own length, not 600 steps. A batch of at least ``COMPILED_ROWS``
+        texts is cut at its length class and padded to a power of two rows, and
+        runs compiled loops (compiled once per class and size: a second or so
+        each); a smaller one runs Keras' loop, which needs no compiling."""
         texts = _strings(texts)
-        probs = np.concatenate([np.asarray(self._probabilities(tf.constant(texts[i:i + batch_size])[:, None]))
-                                for i in range(0, len(texts), batch_size)])
+        batches = range(0, len(texts), batch_size)
+        if not self._lengths:
+            probs = np.concatenate([np.asarray(self._probabilities(tf.constant(texts[i:i + batch_size])[:, None]))
+                                    for i in batches])
+            return probs.reshape(-1) if probs.shape[-1] == 1 else probs
+        tokens = np.concatenate([np.asarray(self._tokens(tf.constant(texts[i:i + batch_size])[:, None]))
+                                 for i in batches])
+        dtype = tf.as_dtype(tokens.dtype)
+        lengths = (tokens != 0).sum(axis=1)
+        order = np.argsort(lengths, kind="stable")
+        probs = None
+        for i in batches:
+            rows = order[i:i + batch_size]
+            longest = max(int(lengths[rows[-1]]), 1)  # sorted: the last row is the longest
+            if len(rows) >= COMPILED_ROWS:
+                steps = next(c for c in self._lengths if c >= longest)
+                batch = np.zeros((1 << (len(rows) - 1).bit_length(), steps), tokens.dtype)  # empty rows after
+                batch[:len(rows)] = tokens[rows, :steps]
+                out = np.asarray(self._body(steps, dtype)(batch))[:len(rows)]
+            else:
+                out = np.asarray(self._body(None, dtype)(tokens[rows, :longest]))
+            if probs is None:
+                probs = np.empty((len(texts), out.shape[-1]), out.dtype)
+            probs[rows] = out
         return probs.reshape(-1) if probs.shape[-1] == 1 else probs
 
     def classify(self, texts, batch_size=256):
@@ -74,6 +114,18 @@ class TextClassifier(keras.Model):
         if probs.ndim == 1:
             return [(self.labels[1], float(p)) if p >= 0.5 else (self.labels[0], float(1.0 - p)) for p in probs]
         return [(self.labels[int(i)], float(row[i])) for row, i in zip(probs, probs.argmax(-1))]
+
+
+#: Texts from which a classifier's batch runs compiled loops (see ``TextClassifier.predict``).
+COMPILED_ROWS = 32
+
+
+def length_classes(length):
+    """The step counts a classifier of ``length`` tokens cuts its batches to:
+    multiples of 32 up to 128, of 64 beyond, and ``length`` itself (at most a
+    third of a cut batch is padding past 96 steps; each class is one graph)."""
+    steps = [c for c in (*range(32, 129, 32), *range(192, length, 64)) if c < length]
+    return steps + [length]
 
 
 def _split_classifier(network):

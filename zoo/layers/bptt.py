@@ -184,8 +184,10 @@ def _compiled(cell, fn, **fixed):
     key = (fn, tuple(sorted(fixed.items())))
     if key not in functions:
         # the cell by a weak proxy: the cache must not keep its own key alive
-        functions[key] = tf.function(functools.partial(fn, weakref.proxy(cell), **fixed), jit_compile=True,
-                                     autograph=False, reduce_retracing=True)
+        function = tf.function(functools.partial(fn, weakref.proxy(cell), **fixed), jit_compile=True,
+                               autograph=False, reduce_retracing=True)
+        function._omit_frequent_tracing_warning = True  # traced once per cell, by design
+        functions[key] = function
     return functions[key]
 
 

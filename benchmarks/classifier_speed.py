@@ -1,0 +1,105 @@
+"""A text classifier on real reviews, in process (not a test): prints reviews per second.
+
+    python benchmarks/classifier_speed.py [--model imdb-bilstm] [--reviews 2048] [--data-dir DIR]
+
+Reviews: a random sample of the IMDB test split (from ``--data-dir`` or
+``ZOO_DATA_DIR``), in random order, as real traffic comes; without the data,
+synthetic reviews of the same length distribution (log-normal: median 172
+words, 90th percentile 427) drawn from the model's vocabulary. Two ways to
+read them with the same model, ``--batch-size`` at a time, side by side:
+
+- "in order, cut at the longest": each batch as it comes, cut after its
+  longest text (a graph for any length: the recurrent layers run Keras' loop);
+- ``zoo.load(...).predict``: the texts sorted by length, each batch cut at
+  its length class (a graph per class: the zoo layers' compiled loops).
+
+Prints reviews per second of each (median of ``--repeats`` runs, after one
+run that traces and compiles), their ratio, the largest difference between
+their probabilities, and the accuracy where the reviews have labels.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+import tensorflow as tf
+
+import zoo
+
+
+def reviews(model, count, data_dir, seed=0):
+    """``(texts, labels or None, where they came from)``."""
+    rng = np.random.default_rng(seed)
+    if data_dir:
+        from training.data.imdb import load_imdb
+
+        texts, labels = load_imdb(data_dir)["test"]
+        pick = rng.permutation(len(texts))[:count]
+        return [texts[i] for i in pick], np.asarray(labels)[pick], f"IMDB test reviews ({data_dir})"
+    words = [w for w in model.network.layers[1].get_vocabulary()[2:2000] if w.isalpha()]
+    sizes = np.maximum(1, rng.lognormal(np.log(172), np.log(427 / 172) / 1.2816, count)).astype(int)
+    return ([" ".join(rng.choice(words, size=n)) for n in sizes], None,
+            "synthetic reviews (log-normal lengths: median 172 words, p90 427)")
+
+
+def in_order(model, batch_size):
+    """Each batch as it comes, cut after its longest text (any length: Keras' loop)."""
+    vectorizer, bodies, join = model._parts
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 1], tf.string)])
+    def run(texts):
+        tokens = vectorizer(texts)
+        longest = tf.reduce_max(tf.reduce_sum(tf.cast(tokens != 0, "int32"), axis=1))
+        tokens = tokens[:, :tf.maximum(longest, 1)]
+        outputs = [body(tokens, training=False) for body in bodies]
+        return join(outputs) if join else outputs[0]
+
+    return lambda texts: np.concatenate([np.asarray(run(tf.constant(texts[i:i + batch_size])[:, None]))
+                                         for i in range(0, len(texts), batch_size)]).reshape(-1)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default="imdb-bilstm")
+    p.add_argument("--reviews", type=int, default=2048)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--data-dir", default=os.environ.get("ZOO_DATA_DIR"))
+    args = p.parse_args(argv)
+
+    model = zoo.load(args.model)
+    if getattr(model, "_parts", None) is None:
+        raise SystemExit(f"{args.model} is not a text -> vectorizer -> network classifier")
+    texts, labels, source = reviews(model, args.reviews, args.data_dir)
+    words = sorted(len(t.split()) for t in texts)
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; {args.model}; "
+          f"{len(texts)} {source}; words: median {words[len(words) // 2]}, p90 {words[int(len(words) * .9)]}; "
+          f"batch size {args.batch_size}")
+    ways = {"in order, cut at the longest": in_order(model, args.batch_size),
+            "zoo predict (by length, compiled)": lambda t: model.predict(t, batch_size=args.batch_size)}
+    outputs, rates = {}, {}
+    for name, way in ways.items():
+        outputs[name] = way(texts)  # traced and compiled
+    for _ in range(args.repeats):  # alternate, so drifts of the machine hit both alike
+        for name, way in ways.items():
+            start = time.perf_counter()
+            way(texts)
+            rates.setdefault(name, []).append(len(texts) / (time.perf_counter() - start))
+    for name in ways:
+        line = f"{name:<36} {statistics.median(rates[name]):7.0f} reviews/s"
+        if labels is not None:
+            line += f"   accuracy {np.mean((outputs[name] >= 0.5) == labels):.4f}"
+        print(line)
+    old, new = (statistics.median(rates[name]) for name in ways)
+    diff = np.abs(outputs[list(ways)[0]] - outputs[list(ways)[1]]).max()
+    print(f"ratio {new / old:.2f}x; largest probability difference {diff:.1e}")
+
+
+if __name__ == "__main__":
+    main()
