@@ -1,12 +1,13 @@
 """Load benchmark of the HTTP service (not a test): prints a table.
 
-    python benchmarks/serve_load.py [--seconds 15] [--model imdb-bilstm]
+    python benchmarks/serve_load.py [--seconds 15] [--model imdb-bilstm] [--data-dir DIR]
 
 In one run, on this machine: the in-process batched ``predict`` throughput of
 the model (the limit), then a server started with ``zoo serve`` (adaptive
 batching on) and one with ``--no-batching``, each loaded by 1, 8 and 32
 clients sending one review per ``/classify`` request on keep-alive
-connections (asyncio, one thread); throughput, p50/p99 latency and ratios to the limit and to the
+connections (real IMDB test reviews from ``--data-dir`` or ``ZOO_DATA_DIR``, else
+synthetic ones of the same lengths: ``classifier_speed.reviews``) (asyncio, one thread); throughput, p50/p99 latency and ratios to the limit and to the
 unbatched server; ``/generate`` characters per second; server cold start to
 ready and peak RSS (the server's process tree). Nothing else should run on
 the machine meanwhile (``--pause PID`` stops a process, e.g. a training, for
@@ -28,20 +29,8 @@ import time
 
 import psutil
 
+from classifier_speed import reviews
 from serving import process
-
-WORDS = ("the film was a wonderful moving story with brilliant acting but the plot felt slow and dull in "
-         "places though the ending was funny and the music great I would watch it again").split()
-
-
-def reviews(n, words=120, seed=0):
-    """``n`` different reviews of ``words`` words (the classifier pads or cuts every
-    text to its recipe's length, so the cost per text does not depend on the words)."""
-    import random
-
-    rng = random.Random(seed)
-    return [" ".join(rng.choice(WORDS) for _ in range(words)) for _ in range(n)]
-
 
 def in_process_limit(model_name, texts, seconds):
     import zoo
@@ -49,7 +38,7 @@ def in_process_limit(model_name, texts, seconds):
     model = zoo.load(model_name)
     best = 0.0
     for batch in (32, 64, 128, 256):
-        model.predict(texts[:batch])  # warm
+        model.predict(texts, batch_size=batch)  # warm: every length class and size traced and compiled
         done, start = 0, time.perf_counter()
         while time.perf_counter() - start < seconds / 4:
             model.predict(texts[done % len(texts):][:batch] or texts[:batch])
@@ -145,6 +134,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=15, help="seconds of load per row (default 15)")
     parser.add_argument("--model", default=None, help="classifier (default: the best IMDB entry)")
     parser.add_argument("--clients", default="1,8,32", help="concurrent clients (default 1,8,32)")
+    parser.add_argument("--data-dir", default=os.environ.get("ZOO_DATA_DIR"),
+                        help="data directory with the IMDB reviews (default $ZOO_DATA_DIR; else synthetic reviews)")
     parser.add_argument("--server-options", default="", help="more `zoo serve` options, e.g. '--no-access-log'")
     parser.add_argument("--pause", type=int, metavar="PID", help="SIGSTOP this process during the run")
     args = parser.parse_args()
@@ -162,9 +153,12 @@ def run(args):
 
     model = args.model or registry.best_model("classifier")
     clients = [int(c) for c in args.clients.split(",")]
-    texts = reviews(512)
+    import zoo
+
+    texts, _, source = reviews(zoo.load(model), 600, args.data_dir)
+    texts = [t for t in texts if len(t) <= 5000][:512]  # the service's limit on a text (else 400)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          f"model {model}; {args.seconds:g} s per row", flush=True)
+          f"model {model}; {len(texts)} {source}; {args.seconds:g} s per row", flush=True)
     limit = in_process_limit(model, texts, args.seconds)
 
     rows, servers = {}, {}
