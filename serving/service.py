@@ -11,11 +11,14 @@ Endpoints (JSON in, JSON out; OpenAPI at ``/docs.json``; the web page at ``/ui``
 and ``/metrics``. A request's ``model`` names a served alias (``serving.served``);
 models given by alias come from the BentoML model store, referenced as the
 service's ``BentoModel`` attributes, so ``bentoml build`` packs exactly them.
-Every model is loaded and run once before the server reports ready. Limits:
-``serving.limits``.
+Each route's default model is loaded and run once before the server reports
+ready, the other models right after, in a thread (a request for one waits
+for it). Limits: ``serving.limits``.
 """
 
 import gc
+import logging
+import threading
 
 import anyio
 import bentoml
@@ -68,19 +71,48 @@ class RnnZoo:
 
     def __init__(self):
         self.loaded = {}
-        for alias, model in SERVED.items():
-            source = getattr(self, _attribute(alias)).path if alias in STORED else model
-            self.loaded[alias] = zoo.load(source)
-            kinds.get(CARDS[alias]["interface"]).warm_up(self.loaded[alias])  # traced before /readyz
+        self.arrived = {alias: threading.Event() for alias in SERVED}
+        # Each route's default model is loaded and run once before /readyz says
+        # ready; the others follow in a thread, and a request for one of them
+        # waits until it is there.
+        defaults = [alias for alias in SERVED if alias in DEFAULTS.values()]
+        for alias in defaults:
+            self._load(alias)
+        self.loading = threading.Thread(target=self._load_rest, daemon=True, name="loading models",
+                                        args=([alias for alias in SERVED if alias not in defaults],))
+        self.loading.start()
         self.batcher = Batcher(self._classify, LIMITS.max_batch_size, BATCH_SIZES.observe)
         self.lanes = {route: lanes.Lane(route, LIMITS.threads, LIMITS.queue, LIMITS.queue_timeout,
                                         LIMITS.deadline)
                       for route in ("/generate", "/translate", "/compose")}
+
+    def _load(self, alias):
+        source = getattr(self, _attribute(alias)).path if alias in STORED else SERVED[alias]
+        model = zoo.load(source)
+        kinds.get(CARDS[alias]["interface"]).warm_up(model)  # traced before its first request
+        self.loaded[alias] = model
+        self.arrived[alias].set()
+
+    def _load_rest(self, aliases):
+        for alias in aliases:
+            try:
+                self._load(alias)
+            except Exception:  # noqa: BLE001 - logged; its requests fail, the others go on
+                logging.getLogger(__name__).exception("could not load the model %r", alias)
+                self.arrived[alias].set()
         # TensorFlow and the models are millions of long-lived Python objects: keep
         # them out of the garbage collector's full passes (each took up to ~0.3 s
         # under load, the p99 of /classify).
         gc.collect()
         gc.freeze()
+
+    def _model(self, alias):
+        """The loaded model of ``alias``, waiting for it if it is still loading (in a worker thread)."""
+        if not self.arrived[alias].is_set():
+            self.arrived[alias].wait()
+        if alias not in self.loaded:
+            raise RuntimeError(f"the model {alias!r} could not be loaded (see the log)")
+        return self.loaded[alias]
 
     @bentoml.api(route="/classify")
     async def classify(
@@ -98,7 +130,7 @@ class RnnZoo:
         return ClassifyResponse(results=results)
 
     def _classify(self, model, texts):
-        return kinds.KINDS["classifier"].answer(self.loaded[model], texts)["results"]
+        return kinds.KINDS["classifier"].answer(self._model(model), texts)["results"]
 
     @bentoml.api(route="/generate")
     async def generate(
@@ -113,7 +145,7 @@ class RnnZoo:
         if model is None:
             raise bentoml.exceptions.NotFound("no character model is served")
         return await self._in_lane("/generate", GenerateResponse, kinds.KINDS["generator"].answer,
-                                   self.loaded[model], prompt, length, temperature, seed)
+                                   model, prompt, length, temperature, seed)
 
     @bentoml.api(route="/translate")
     async def translate(
@@ -136,7 +168,7 @@ class RnnZoo:
                                     f"{LIMITS.max_translate_work} a request (ZOO_SERVE_MAX_TRANSLATE_WORK)")
         try:
             return await self._in_lane("/translate", TranslateResponse, kinds.KINDS["translator"].answer,
-                                       self.loaded[model], texts, beam_size)
+                                       model, texts, beam_size)
         except ValueError as error:  # zoo.models.SentenceTooLong: a 400 like every other refused field
             if not hasattr(error, "index"):
                 raise
@@ -155,13 +187,13 @@ class RnnZoo:
         if model is None:
             raise bentoml.exceptions.NotFound("no composer is served")
         return await self._in_lane("/compose", ComposeResponse, kinds.KINDS["composer"].answer,
-                                   self.loaded[model], first_chord, steps, temperature, seed)
+                                   model, first_chord, steps, temperature, seed)
 
-    async def _in_lane(self, route, response, answer, *args):
-        """``response(**answer(*args))`` run in the route's lane; a busy lane: 503 with Retry-After;
-        past the deadline: 504."""
+    async def _in_lane(self, route, response, answer, alias, *args):
+        """``response(**answer(model, *args))`` run in the route's lane; a busy lane: 503 with
+        Retry-After; past the deadline: 504."""
         try:
-            return response(**await self.lanes[route].run(answer, *args))
+            return response(**await self.lanes[route].run(lambda: answer(self._model(alias), *args)))
         except lanes.Busy as busy:
             return JSONResponse({"error": str(busy), "field": None, "limit": LIMITS.queue}, status_code=503,
                                 headers={"Retry-After": str(busy.retry_after)})
