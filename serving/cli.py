@@ -20,8 +20,8 @@ LIMIT_OPTIONS = {
     "max_batch_size": "most texts in one batched /classify model call",
     "queue": "requests waiting per route (/generate, /translate, /compose); more get 503 and Retry-After",
     "queue_timeout": "seconds a request may wait for its turn before a 503",
-    "deadline": "seconds a /generate, /translate or /compose may take, waiting included, before a 504 "
-                "(its work stops at the next step)",
+    "deadline": "seconds the costliest /generate, /translate or /compose may take, waiting included, "
+                "before a 504 (its work stops at the next step); a cheaper one gets its share, at least a tenth",
     "max_translate_work": "most sentences x beam width in one /translate",
     "keep_alive": "seconds an idle keep-alive connection stays open",
     "body_timeout": "seconds a request body may take to arrive, else 408",

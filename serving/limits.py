@@ -15,8 +15,9 @@ Every limit is configurable (``zoo serve`` sets these from its options)::
     ZOO_SERVE_THREADS          model calls at once per route: /generate, /translate, /compose (default 2)
     ZOO_SERVE_QUEUE            requests waiting per route; more: 503 + Retry-After at once (default 16)
     ZOO_SERVE_QUEUE_TIMEOUT    seconds a request may wait for its turn, then 503 (default 10)
-    ZOO_SERVE_DEADLINE         seconds a /generate, /translate or /compose may take, waiting
-                               included; then 504, its work stopped at the next step (default 30)
+    ZOO_SERVE_DEADLINE         seconds the costliest /generate, /translate or /compose the limits
+                               allow may take, waiting included, a cheaper one its share (at least
+                               a tenth); then 504, its work stopped at the next step (default 30)
     ZOO_SERVE_MAX_TRANSLATE_WORK  sentences x beam width per /translate (default 1024)  -> 400
     ZOO_SERVE_ACCESS_LOG       one log line per request          (default 1: on)
     ZOO_SERVE_KEEP_ALIVE       seconds an idle connection stays open (default 5)

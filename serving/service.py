@@ -144,7 +144,8 @@ class RnnZoo:
         """Continues a prompt character by character, carrying the recurrent state."""
         if model is None:
             raise bentoml.exceptions.NotFound("no character model is served")
-        return await self._in_lane("/generate", GenerateResponse, kinds.KINDS["generator"].answer,
+        share = (len(prompt) + length) / (LIMITS.max_text_chars + LIMITS.max_length)
+        return await self._in_lane("/generate", share, GenerateResponse, kinds.KINDS["generator"].answer,
                                    model, prompt, length, temperature, seed)
 
     @bentoml.api(route="/translate")
@@ -167,8 +168,8 @@ class RnnZoo:
             raise _refused("texts", f"{work} sentences x beam width: over the limit of "
                                     f"{LIMITS.max_translate_work} a request (ZOO_SERVE_MAX_TRANSLATE_WORK)")
         try:
-            return await self._in_lane("/translate", TranslateResponse, kinds.KINDS["translator"].answer,
-                                       model, texts, beam_size)
+            return await self._in_lane("/translate", work / LIMITS.max_translate_work, TranslateResponse,
+                                       kinds.KINDS["translator"].answer, model, texts, beam_size)
         except ValueError as error:  # zoo.models.SentenceTooLong: a 400 like every other refused field
             if not hasattr(error, "index"):
                 raise
@@ -186,19 +187,19 @@ class RnnZoo:
         """Writes a piece from one chord, one chord per step, carrying the recurrent state (one-to-many)."""
         if model is None:
             raise bentoml.exceptions.NotFound("no composer is served")
-        return await self._in_lane("/compose", ComposeResponse, kinds.KINDS["composer"].answer,
-                                   model, first_chord, steps, temperature, seed)
+        return await self._in_lane("/compose", steps / LIMITS.max_steps, ComposeResponse,
+                                   kinds.KINDS["composer"].answer, model, first_chord, steps, temperature, seed)
 
-    async def _in_lane(self, route, response, answer, alias, *args):
-        """``response(**answer(model, *args))`` run in the route's lane; a busy lane: 503 with
-        Retry-After; past the deadline: 504."""
+    async def _in_lane(self, route, share, response, answer, alias, *args):
+        """``response(**answer(model, *args))`` run in the route's lane, ``share`` being the request's
+        cost over the largest allowed; a busy lane: 503 with Retry-After; past the deadline: 504."""
         try:
-            return response(**await self.lanes[route].run(lambda: answer(self._model(alias), *args)))
+            return response(**await self.lanes[route].run(lambda: answer(self._model(alias), *args), share=share))
         except lanes.Busy as busy:
             return JSONResponse({"error": str(busy), "field": None, "limit": LIMITS.queue}, status_code=503,
                                 headers={"Retry-After": str(busy.retry_after)})
         except lanes.Late as late:
-            return JSONResponse({"error": str(late), "field": None, "limit": LIMITS.deadline}, status_code=504)
+            return JSONResponse({"error": str(late), "field": None, "limit": late.seconds}, status_code=504)
 
     @bentoml.api(route="/models")
     async def models(self) -> ModelsResponse:

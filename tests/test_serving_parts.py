@@ -201,12 +201,16 @@ def test_work_past_the_deadline_stops_at_its_next_step():
         return n
 
     assert anyio.run(lane.run, work, 5) == 5  # quick work is not limited
-    steps.clear()
-    started = time.monotonic()
-    with pytest.raises(Late, match="deadline of 0.3 s"):
-        anyio.run(lane.run, work, 1000)
-    assert 0.3 <= time.monotonic() - started < 1.0
-    assert 10 < len(steps) < 40  # stopped, not run to its end
+    for share, seconds in ((1.0, 0.3), (0.5, 0.15)):  # the costliest request, one half as costly
+        steps.clear()
+        started = time.monotonic()
+        with pytest.raises(Late, match=f"deadline of {seconds:g} s") as late:
+            anyio.run(lambda: lane.run(work, 1000, share=share))
+        assert late.value.seconds == pytest.approx(seconds)
+        assert seconds <= time.monotonic() - started < seconds + 0.7
+        assert seconds * 33 < len(steps) < seconds * 133  # stopped, not run to its end (~100 steps/s)
+    with pytest.raises(Late, match="deadline of 0.03 s"):  # a tiny request: a tenth at least
+        anyio.run(lambda: lane.run(work, 1000, share=0.001))
     time_limit.check()  # the limit held for that work only
 
 
