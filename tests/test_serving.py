@@ -358,7 +358,8 @@ def test_200_concurrent_classify_requests_equal_unbatched_results(server):
     (["--include-path", "/translate"], ["--exclude-checks", "positive_data_acceptance"])])
 def test_the_api_keeps_its_openapi_contract(server, paths, excluded):
     result = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "schemathesis"), "run", server.url + "/docs.json",
+        [os.path.join(os.path.dirname(sys.executable), "schemathesis"),
+         "--config-file", os.path.join(os.path.dirname(__file__), "schemathesis.toml"), "run", server.url + "/docs.json",
          "--checks", "all", *excluded, *paths, "--max-examples", "15", "--workers", "1", "--seed", "7",
          "--request-timeout", "60"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-4000:]
