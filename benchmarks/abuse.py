@@ -30,6 +30,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from serving import process  # noqa: E402
+from zoo import kinds  # noqa: E402
 
 SENTENCES = "Where is the train station? I love you."  # two sentences: 64 texts x 2 x beam 8 = 1,024
 
@@ -100,10 +101,8 @@ def stall(port):
         print(f"   {route:<10} {status} in {seconds:5.1f} s")
 
 
-CHEAPEST = {"classifier": ("/classify", {"texts": ["good"]}),
-            "generator": ("/generate", {"prompt": "A", "length": 1}),
-            "translator": ("/translate", {"texts": ["Hi."]}),
-            "composer": ("/compose", {"steps": 1})}
+CHEAPEST = {"classifier": {"texts": ["good"]}, "generator": {"prompt": "A", "length": 1},
+            "translator": {"texts": ["Hi."]}, "composer": {"steps": 1}}  # a request of each kind
 
 
 def settle(port):
@@ -115,8 +114,7 @@ def settle(port):
     cards = json.loads(connection.getresponse().read())["models"]
     connection.close()
     for card in cards:
-        route, body = CHEAPEST[card["interface"]]
-        post(port, route, {**body, "model": card["alias"]})
+        post(port, "/" + kinds.get(card["interface"]).route, {**CHEAPEST[card["interface"]], "model": card["alias"]})
     print(f"all {len(cards)} models answered {time.perf_counter() - started:.1f} s after ready")
 
 

@@ -48,18 +48,15 @@ def reviews(model, count, data_dir, seed=0):
 
 
 def in_order(model, batch_size):
-    """Each batch as it comes, cut after its longest text (any length: Keras' loop)."""
-    vectorizer, bodies, join = model._parts
+    """Each batch as it comes, cut after its longest text: the classifier's own
+    vectorizer and graph for any length (Keras' loop), without the sorting."""
 
-    @tf.function(input_signature=[tf.TensorSpec([None, 1], tf.string)])
     def run(texts):
-        tokens = vectorizer(texts)
-        longest = tf.reduce_max(tf.reduce_sum(tf.cast(tokens != 0, "int32"), axis=1))
-        tokens = tokens[:, :tf.maximum(longest, 1)]
-        outputs = [body(tokens, training=False) for body in bodies]
-        return join(outputs) if join else outputs[0]
+        tokens = np.asarray(model._tokens(tf.constant(texts)[:, None]))
+        longest = max(int((tokens != 0).sum(axis=1).max()), 1)
+        return np.asarray(model._body(None, tf.as_dtype(tokens.dtype))(tokens[:, :longest]))
 
-    return lambda texts: np.concatenate([np.asarray(run(tf.constant(texts[i:i + batch_size])[:, None]))
+    return lambda texts: np.concatenate([run(texts[i:i + batch_size])
                                          for i in range(0, len(texts), batch_size)]).reshape(-1)
 
 
@@ -74,8 +71,8 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     model = zoo.load(args.model)
-    if getattr(model, "_parts", None) is None:
-        raise SystemExit(f"{args.model} is not a text -> vectorizer -> network classifier")
+    if not getattr(model, "_lengths", None):
+        raise SystemExit(f"{args.model} is not a text -> vectorizer (of a fixed length) -> network classifier")
     texts, labels, source = reviews(model, args.reviews, args.data_dir)
     words = sorted(len(t.split()) for t in texts)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; {args.model}; "

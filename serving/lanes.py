@@ -56,17 +56,18 @@ class Lane:
         ``share``: the request's cost over the largest the limits allow."""
         arrived = time.monotonic()
         deadline = self.deadline * min(1.0, max(share, MIN_SHARE))
+        wait = min(self.timeout, deadline)
         if self.slots.available_tokens == 0 and self.waiting >= self.queue:
             raise Busy(f"{self.route} is busy: {self.queue} requests are waiting already "
                        "(ZOO_SERVE_QUEUE); try again shortly", self._retry_after())
         self.waiting += 1
         try:
-            with anyio.move_on_after(min(self.timeout, deadline)) as waited:
+            with anyio.move_on_after(wait) as waited:
                 await self.slots.acquire()
         finally:
             self.waiting -= 1
         if waited.cancelled_caught:
-            raise Busy(f"{self.route} is busy: no turn within {min(self.timeout, deadline):g} s "
+            raise Busy(f"{self.route} is busy: no turn within {wait:g} s "
                        "(ZOO_SERVE_QUEUE_TIMEOUT, or the request's deadline); try again shortly",
                        self._retry_after())
         try:

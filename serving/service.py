@@ -78,20 +78,21 @@ class RnnZoo:
         defaults = [alias for alias in SERVED if alias in DEFAULTS.values()]
         for alias in defaults:
             self._load(alias)
-        self.loading = threading.Thread(target=self._load_rest, daemon=True, name="loading models",
-                                        args=([alias for alias in SERVED if alias not in defaults],))
-        self.loading.start()
+        threading.Thread(target=self._load_rest, daemon=True, name="loading models",
+                         args=([alias for alias in SERVED if alias not in defaults],)).start()
         self.batcher = Batcher(self._classify, LIMITS.max_batch_size, BATCH_SIZES.observe)
         self.lanes = {route: lanes.Lane(route, LIMITS.threads, LIMITS.queue, LIMITS.queue_timeout,
                                         LIMITS.deadline)
                       for route in ("/generate", "/translate", "/compose")}
 
     def _load(self, alias):
-        source = getattr(self, _attribute(alias)).path if alias in STORED else SERVED[alias]
-        model = zoo.load(source)
-        kinds.get(CARDS[alias]["interface"]).warm_up(model)  # traced before its first request
-        self.loaded[alias] = model
-        self.arrived[alias].set()
+        try:
+            source = getattr(self, _attribute(alias)).path if alias in STORED else SERVED[alias]
+            model = zoo.load(source)
+            kinds.get(CARDS[alias]["interface"]).warm_up(model)  # traced before its first request
+            self.loaded[alias] = model
+        finally:  # loaded or not: its requests wait no longer
+            self.arrived[alias].set()
 
     def _load_rest(self, aliases):
         for alias in aliases:
@@ -99,7 +100,6 @@ class RnnZoo:
                 self._load(alias)
             except Exception:  # noqa: BLE001 - logged; its requests fail, the others go on
                 logging.getLogger(__name__).exception("could not load the model %r", alias)
-                self.arrived[alias].set()
         # TensorFlow and the models are millions of long-lived Python objects: keep
         # them out of the garbage collector's full passes (each took up to ~0.3 s
         # under load, the p99 of /classify).
@@ -108,8 +108,7 @@ class RnnZoo:
 
     def _model(self, alias):
         """The loaded model of ``alias``, waiting for it if it is still loading (in a worker thread)."""
-        if not self.arrived[alias].is_set():
-            self.arrived[alias].wait()
+        self.arrived[alias].wait()
         if alias not in self.loaded:
             raise RuntimeError(f"the model {alias!r} could not be loaded (see the log)")
         return self.loaded[alias]

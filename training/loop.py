@@ -101,7 +101,7 @@ def fit(model, train_data, validation_data, run, *, epochs, patience=0,
     before, started = state.get("seconds", 0.0), time.monotonic()
 
     def save():
-        state["seconds"] = round(before + time.monotonic() - started, 1)
+        state["seconds"] = round(before + time.monotonic() - started, 1)  # this run's time so far added
         run.save_checkpoint(state)
 
     checkpoint = _Checkpoint(save, state, checkpoint_every)
@@ -125,5 +125,4 @@ def fit(model, train_data, validation_data, run, *, epochs, patience=0,
         save()
     if (run.dir / BEST_WEIGHTS).exists():
         model.load_weights(run.dir / BEST_WEIGHTS)
-    state["seconds"] = round(before + time.monotonic() - started, 1)
     return state
