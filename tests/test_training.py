@@ -263,6 +263,47 @@ def test_ensemble_of_a_model_that_has_none_is_one_clear_line(data_dir, tmp_path)
     assert not (tmp_path / "run").exists()
 
 
+def test_a_teacher_takes_its_share_of_the_training_targets(data_dir, tmp_path, capsys):
+    from training.tasks.sentiment import taught_targets
+
+    common = ["imdb-lstm", "--data-dir", str(data_dir), "--epochs", "1", "--learning-rate", "0.01",
+              *TINY_IMDB]
+    teacher = str(tmp_path / "teacher")
+    train(capsys, *common, "--output-dir", teacher)
+    texts = ["a great and wonderful film", "awful boring plot", "a film"]
+    labels = np.array([1.0, 0.0, 1.0], "float32")
+    probs = zoo.load(teacher).predict(texts)
+    targets = taught_targets(teacher, texts, labels, ["negative", "positive"], 0.25)
+    capsys.readouterr()
+    np.testing.assert_allclose(targets, 0.75 * labels + 0.25 * probs, atol=1e-6)
+    assert not np.allclose(targets, labels)
+
+    train(capsys, *common, "--teacher", teacher, "--teacher-weight", "0.7", "--output-dir",
+          str(tmp_path / "student"))
+    card = json.loads((tmp_path / "student" / "card.json").read_text())
+    assert card["recipe"]["teacher"] == teacher and card["recipe"]["teacher_weight"] == 0.7
+    taught = card["training"]["teacher"]
+    assert taught["weight"] == 0.7 and taught["sha256"] == json.loads(
+        (tmp_path / "teacher" / "card.json").read_text())["file"]["sha256"]
+    assert card["metrics"]["accuracy"] > 0.7
+    # the training history's accuracy counts hard labels, as evaluation does
+    history = (tmp_path / "student" / "history.csv").read_text().splitlines()
+    val_accuracy = float(history[1].split(",")[history[0].split(",").index("val_accuracy")])
+    metrics = evaluate(capsys, str(tmp_path / "student"), "--data-dir", str(data_dir), "--split",
+                       "validation", "--limit", "320")
+    assert val_accuracy == pytest.approx(metrics["accuracy"], abs=1e-6)
+
+
+@pytest.mark.parametrize("teacher, message", [
+    ("no-such-model", "unknown model 'no-such-model'"),
+    ("spa-eng-translator", "a translator, not a classifier"),
+])
+def test_a_teacher_that_cannot_teach_is_one_clear_line(data_dir, tmp_path, teacher, message):
+    with pytest.raises(SystemExit, match=message):
+        main(["train", "imdb-lstm", "--teacher", teacher, "--data-dir", str(data_dir), *TINY_IMDB,
+              "--output-dir", str(tmp_path / "run")])
+
+
 def test_embedding_tables_stored_as_int8_load_and_agree(tmp_path):
     from training.export import quantize_embeddings, save_for_inference, store_weights_as_float16
     from zoo.topologies import many_to_one

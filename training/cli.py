@@ -29,6 +29,13 @@ def _rate(text):
     return value
 
 
+def _share(text):
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {value}")
+    return value
+
+
 def _positive_float(text):
     value = float(text)
     if value <= 0:
@@ -94,6 +101,11 @@ def add_train(commands):
     g.add_argument("--ensemble", type=_int_at_least(1),
                    help="sentiment: train N networks (seeds SEED, SEED+1, ...) one after the other "
                         "and ship their mean probability")
+    g.add_argument("--teacher", metavar="MODEL",
+                   help="sentiment: learn from this trained classifier too (distillation): part of each "
+                        "training target is its probability for the text. " + MODEL_HELP)
+    g.add_argument("--teacher-weight", type=_share, metavar="W",
+                   help="the teacher's share of each training target (default 0.5; the rest: the label)")
     g.add_argument("--pooling", choices=["last", "mean", "max", "mean+max"],
                    help="many-to-one readout: h_T, or a masked summary of every h_t")
     g.add_argument("--bptt-k", type=_int_at_least(1),
@@ -161,15 +173,17 @@ def check_train(args):
         learning_rate=args.learning_rate, dropout=args.dropout, bptt_k=args.bptt_k,
         patience=args.patience, seed=args.seed, pooling=args.pooling,
         input_dropout=args.input_dropout, bigrams=args.bigrams,
-        ensemble=args.ensemble)
+        ensemble=args.ensemble, teacher=args.teacher, teacher_weight=args.teacher_weight)
     output_dir = args.output_dir or default_output_dir(recipe.name)
     check_output_dir(output_dir, args.resume, args.overwrite, delete=False)  # before reading any data
     own, own_arguments = _own_data(args, recipe)
     start = None
-    if args.start:
+    if args.start or recipe.teacher:
         from zoo import registry
 
-        start = registry.resolve(args.start)
+        start = registry.resolve(args.start) if args.start else None
+        if recipe.teacher:
+            registry.resolve(recipe.teacher)  # an unknown teacher fails before any data is read
     args.checked = (recipe, output_dir, own, own_arguments, start)
 
 

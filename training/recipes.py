@@ -34,6 +34,8 @@ class Recipe:
     input_dropout: float = 0.0     # SpatialDropout1D on the embeddings (many-to-one)
     bigrams: int = 0               # many-to-one: embed this many frequent word pairs too (0: words only)
     ensemble: int = 1              # sentiment: train this many networks (seeds seed, seed+1, ...), average them
+    teacher: str = ""              # sentiment: a trained classifier whose probabilities are part of the target
+    teacher_weight: float = 0.5    # its share of the training target (the rest: the label)
     reverse: bool = False          # translation: from the other language into English (pairs read other-first)
     patience: int = 3              # early stopping, in epochs without a better validation loss
     seed: int = 1337
@@ -58,6 +60,11 @@ RECIPES = {r.name: r for r in [
     Recipe("imdb-bilstm", "sentiment", "imdb", cell="lstm", units=64, bidirectional=True,
            embedding_dim=64, sequence_length=600, vocab_size=30000, epochs=4, patience=1,
            dropout=0.4, input_dropout=0.4, pooling="mean+max", bigrams=120000, ensemble=2),
+    # One network of the same shape, taught by the pair above: half its target is their mean
+    # probability on each training review (distillation), at half the pair's cost to run.
+    Recipe("imdb-bilstm-distilled", "sentiment", "imdb", cell="lstm", units=64, bidirectional=True,
+           embedding_dim=64, sequence_length=600, vocab_size=30000, epochs=4, patience=1,
+           dropout=0.4, input_dropout=0.4, pooling="mean+max", bigrams=120000, teacher="imdb-bilstm"),
     Recipe("shakespeare-char", "charlm", "shakespeare", cell="lstm", units=512, layers=1,
            embedding_dim=64, sequence_length=200, vocab_size=0, batch_size=64, epochs=15,
            learning_rate=2e-3, dropout=0.2, bptt_k=50, patience=2),

@@ -45,6 +45,10 @@ def train(recipe, *, data_dir=None, own=None, own_arguments=None, start=None, ou
 
     if recipe.ensemble > 1 and recipe.task != "sentiment":
         raise recipes.RecipeError(f"--ensemble works for the sentiment models only, not {recipe.name}.")
+    if recipe.teacher and recipe.task != "sentiment":
+        raise recipes.RecipeError(f"--teacher works for the sentiment models only, not {recipe.name}.")
+    if recipe.teacher and start is not None:
+        raise recipes.RecipeError("--teacher trains a new network; it does not go with --from.")
     if start is not None and tasks.get(start.card["task"]).KIND != task.KIND:
         raise recipes.RecipeError(f"--from {start.name}: a {start.card['interface']}, and {recipe.name} "
                                   f"trains a {task.KIND}.")
@@ -136,6 +140,11 @@ def write_card(output_dir, recipe, task, prepared, inference_model, extra_files,
                 "machine": cards.machine(devices.describe()), "trained": time.strftime("%Y-%m-%d")}
     if start is not None:
         training["from"] = {"model": start.name, "sha256": start.card.get("file", {}).get("sha256")}
+    if recipe.teacher:
+        teacher = registry.resolve(recipe.teacher)
+        training["teacher"] = {"model": teacher.name, "sha256": teacher.card.get("file", {}).get("sha256"),
+                               "accuracy": teacher.card.get("metrics", {}).get("accuracy"),
+                               "weight": recipe.teacher_weight}
     labels = getattr(prepared, "labels", None) if task.KIND == "classifier" else None
     card = cards.make(output_dir.name, recipe, task, model_file=output_dir / registry.MODEL_FILE,
                       parameters=inference_model.count_params(), metrics={}, dataset=dataset,

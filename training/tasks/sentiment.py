@@ -9,6 +9,7 @@ Two labels give one sigmoid output (the probability of the second label),
 more give a softmax over the labels.
 """
 
+import sys
 from dataclasses import dataclass, field
 
 import keras
@@ -63,10 +64,25 @@ def load(recipe, data_dir=None, limit=None):
     return pipeline.limited(load_imdb(data_dir=data_dir), limit)
 
 
-def _compile(model, classes, learning_rate):
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss="binary_crossentropy" if classes == 2 else "sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+def soft_accuracy(y_true, y_pred):
+    """Two-class accuracy against targets that are probabilities: the same side of 0.5."""
+    y_true = keras.ops.reshape(y_true, keras.ops.shape(y_pred))
+    return keras.ops.cast(keras.ops.equal(y_true > 0.5, y_pred > 0.5), "float32")
+
+
+soft_accuracy.__name__ = "accuracy"  # the history's column, as for hard targets
+
+
+def _compile(model, classes, learning_rate, soft=False):
+    """``soft``: targets are probabilities (a teacher's share in them), not
+    class numbers: one per label for more than two classes."""
+    if classes == 2:
+        loss, metric = "binary_crossentropy", "accuracy" if not soft else soft_accuracy
+    elif soft:
+        loss, metric = "categorical_crossentropy", "categorical_accuracy"
+    else:
+        loss, metric = "sparse_categorical_crossentropy", "accuracy"
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=[metric])
     return model
 
 
@@ -80,7 +96,7 @@ def build_model(recipe, bigram_vocabulary=None, member=None, classes=2):
                         bigram_vocabulary=bigram_vocabulary,
                         output_dim=1 if classes == 2 else classes,
                         output_activation="sigmoid" if classes == 2 else "softmax", name=name)
-    return _compile(model, classes, recipe.learning_rate)
+    return _compile(model, classes, recipe.learning_rate, soft=bool(recipe.teacher))
 
 
 def _continued(start, labels, learning_rate):
@@ -104,6 +120,26 @@ def _continued(start, labels, learning_rate):
     return vectorizer, _compile(model, len(labels), learning_rate)
 
 
+def taught_targets(teacher, texts, targets, labels, weight):
+    """Training targets with a teacher's share (distillation): ``(1 - weight)
+    * label + weight * the teacher's probability`` for each text; one column
+    per label for more than two labels (``targets`` then one-hot). ``teacher``: a trained classifier's
+    name or path (see ``zoo.registry.resolve``), trained on the same labels."""
+    from zoo import kinds, registry
+
+    entry = registry.resolve(teacher)
+    if entry.card.get("interface") != "classifier":
+        raise DataError(f"--teacher {teacher}: a {entry.card.get('interface')}, not a classifier")
+    theirs = kinds.labels_of(entry.card)
+    if theirs != list(labels):
+        raise DataError(f"--teacher {teacher}: it was trained on the labels {', '.join(theirs)}, the data "
+                        f"has {', '.join(labels)}")
+    print(f"Reading the {len(texts):,} training texts with the teacher {entry.name} ...", file=sys.stderr,
+          flush=True)
+    probs = registry.load(teacher).predict(list(texts)).astype("float32")
+    return (1.0 - weight) * targets + weight * probs
+
+
 def prepare(recipe, data_dir=None, limit=None, own=None, start=None):
     """The model and data pipelines of ``recipe``: on its dataset, or on
     ``own`` (``training.data.own.OwnData``); from scratch, or continuing the
@@ -118,6 +154,11 @@ def prepare(recipe, data_dir=None, limit=None, own=None, start=None):
     ids = {k: pipeline.vectorize(vectorizer, t) for k, (t, _) in data.items() if k != "test"}
     dtype = "float32" if classes == 2 else "int32"
     targets = {k: np.asarray(y, dtype) for k, (_, y) in data.items()}
+    if recipe.teacher:
+        if classes > 2:  # soft targets: a probability per label
+            targets = {k: np.eye(classes, dtype="float32")[y] for k, y in targets.items()}
+        targets["train"] = taught_targets(recipe.teacher, data["train"][0], targets["train"], labels,
+                                          recipe.teacher_weight)
 
     def train(epoch, member=1):  # each member of an ensemble sees its own order
         return pipeline.batches((ids["train"], targets["train"]), recipe.batch_size,
