@@ -1,7 +1,7 @@
 """Speed of the zoo's recurrent layer against Keras' built-in layers (not a test): prints a table.
 
     python benchmarks/rnn_speed.py [--cells lstm gru simplernn] [--shapes imdb char] [--repeats 7]
-    python benchmarks/rnn_speed.py --keras-apis [--cells lstm gru] [--batch-sizes 1 8 64 256] [--batches 4]
+    python benchmarks/rnn_speed.py --keras-apis [--cells lstm gru] [--batch-sizes 1 8 64 256] [--sequences 1024]
 
 ``--keras-apis`` times the model through Keras' own entry points instead
 (``fit``, ``evaluate``, ``predict``, ``predict_on_batch``, ``train_on_batch``,
@@ -237,9 +237,11 @@ def entry_points(x, y, batch):
     }
 
 
-def keras_apis(cells, batch_sizes, repeats, batches=4):
+def keras_apis(cells, batch_sizes, repeats, batches=4, sequences=1024):
     """The speed-up (keras / zoo) of each Keras entry point at each batch size,
-    in increasing and in decreasing order of batch sizes."""
+    in increasing and in decreasing order of batch sizes: each call reads
+    ``batches`` whole batches, more up to ``sequences`` sequences (at most 64
+    batches), and a ragged half batch."""
     shape = SHAPES["imdb"]
     rows = {}
     for cell in cells:
@@ -249,8 +251,9 @@ def keras_apis(cells, batch_sizes, repeats, batches=4):
             for model in (builtin, ours):
                 model.zoo_predict = tf.function(lambda x, m=model: m(x, training=False))
             for batch in sizes:
-                # `batches` batches and, where the size allows, a ragged half batch
-                x, y = data({**shape, "batch": batches * batch + batch // 2}, seed=batch)
+                # whole batches and, where the size allows, a ragged half batch
+                whole = max(batches, min(64, -(-sequences // batch)))
+                x, y = data({**shape, "batch": whole * batch + batch // 2}, seed=batch)
                 for entry, call in entry_points(x, y, batch).items():
                     call(builtin), call(ours)  # traced and compiled before any timing
                     ups = []
@@ -295,14 +298,18 @@ def main(argv=None):
     p.add_argument("--batch-sizes", nargs="+", type=int, default=[1, 8, 64, 256],
                    help="batch sizes for --keras-apis")
     p.add_argument("--batches", type=int, default=4,
-                   help="whole batches per entry-point call for --keras-apis (and a ragged half batch)")
+                   help="at least this many whole batches per entry-point call for --keras-apis")
+    p.add_argument("--sequences", type=int, default=1024,
+                   help="--keras-apis: more whole batches, up to this many sequences (at most 64 batches), "
+                        "then a ragged half batch")
     args = p.parse_args(argv)
     if args.keras_apis:
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
               f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
               f"GPU: {bool(tf.config.list_physical_devices('GPU'))}")
         return keras_apis([c for c in args.cells if c != "simplernn"] if args.cells == p.get_default("cells")
-                          else args.cells, args.batch_sizes, args.repeats, args.batches)
+                          else args.cells, args.batch_sizes, args.repeats, args.batches,
+                          args.sequences)
     options = {"jit_compile": {"auto": "auto", "true": True, "false": False}[args.jit_compile],
                "shards": args.shards if args.shards == "auto" else int(args.shards)}
 

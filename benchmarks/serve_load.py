@@ -4,7 +4,8 @@
 
 In one run, on this machine: the in-process batched ``predict`` throughput of
 the model (the limit), then a server started with ``zoo serve`` (adaptive
-batching on) and one with ``--no-batching``, each loaded by 1, 8 and 32
+batching on), one with ``--no-batching`` and a service that answers without a
+model (``benchmarks/noop_service.py``: the ceiling of BentoML and HTTP here), each loaded by 1, 8 and 32
 clients sending one review per ``/classify`` request on keep-alive
 connections (real IMDB test reviews from ``--data-dir`` or ``ZOO_DATA_DIR``, else
 synthetic ones of the same lengths: ``classifier_speed.reviews``) (asyncio, one thread); throughput, p50/p99 latency and ratios to the limit and to the
@@ -49,10 +50,19 @@ def in_process_limit(model_name, texts, seconds):
     return best
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 class Server:
-    def __init__(self, port, *options):
+    def __init__(self, port, *options, noop=False):
         self.port = port
-        self.process = process.start(port, *options, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if noop:  # benchmarks/noop_service.py: the same /classify, no model
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bentoml", "serve", "benchmarks.noop_service:NoOp", "--host", "127.0.0.1",
+                 "--port", str(port)], cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, env={**os.environ, "ZOO_LAZY_IMPORT": "1"})
+        else:
+            self.process = process.start(port, *options, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.peak_rss = 0
         try:
             self.cold_start = process.wait_ready(port, self.process, while_waiting=self.sample_rss)
@@ -162,8 +172,11 @@ def run(args):
     limit = in_process_limit(model, texts, args.seconds)
 
     rows, servers = {}, {}
-    for mode, options in (("batched", []), ("unbatched", ["--no-batching"])):
-        server = Server(process.free_port(), *options, *args.server_options.split())
+    for mode, options in (("batched", []), ("unbatched", ["--no-batching"]), ("no-op", None)):
+        if options is None:
+            server = Server(process.free_port(), noop=True)
+        else:
+            server = Server(process.free_port(), *options, *args.server_options.split())
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
         post(connection, "/classify", {"texts": texts[:2], "model": model})
         for c in clients:
@@ -187,14 +200,17 @@ def run(args):
     print()
     print(f"in-process limit ({model}, best batch): {limit:.1f} texts/s")
     print("| clients | batched req/s | p50 ms | p99 ms | unbatched req/s | p50 ms | p99 ms "
-          "| batched / limit | batched / unbatched |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| no-op service req/s | p99 ms | batched / limit | batched / unbatched | batched / no-op |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for c in clients:
-        b, u = rows["batched", c], rows["unbatched", c]
+        b, u, n = rows["batched", c], rows["unbatched", c], rows["no-op", c]
         print(f"| {c} | {b['rps']:.1f} | {b['p50']:.0f} | {b['p99']:.0f} | {u['rps']:.1f} | {u['p50']:.0f} "
-              f"| {u['p99']:.0f} | {b['rps'] / limit:.2f} | {b['rps'] / u['rps']:.1f}x |")
+              f"| {u['p99']:.0f} | {n['rps']:.1f} | {n['p99']:.0f} | {b['rps'] / limit:.2f} "
+              f"| {b['rps'] / u['rps']:.1f}x | {b['rps'] / n['rps']:.2f} |")
     print(f"/generate (shakespeare-char, 500 characters, 1 client): {generate_cps:.0f} characters/s")
     for mode, server in servers.items():
+        if mode == "no-op":
+            continue
         print(f"server ({mode}): cold start to ready {server.cold_start:.1f} s, "
               f"peak RSS {server.peak_rss / 2**30:.2f} GiB")
 
