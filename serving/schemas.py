@@ -147,3 +147,7 @@ class ModelsResponse(BaseModel):
     defaults: dict[str, t.Optional[str]] = Field(description="the alias each route uses without `model`")
     models: list[dict[str, t.Any]] = Field(
         description="the served models' cards (as `zoo info MODEL`), each with its `alias`")
+    loading: list[str] = Field(
+        default_factory=list, description="aliases whose models are still loading after start-up (each "
+                                          "route's default is loaded before ready; a request for one of "
+                                          "these waits for it)")

@@ -13,7 +13,8 @@ models given by alias come from the BentoML model store, referenced as the
 service's ``BentoModel`` attributes, so ``bentoml build`` packs exactly them.
 Each route's default model is loaded and run once before the server reports
 ready, the other models right after, in a thread (a request for one waits
-for it). Limits: ``serving.limits``.
+for it; ``/models`` lists them under ``loading`` until they are there).
+Limits: ``serving.limits``.
 """
 
 import gc
@@ -204,7 +205,8 @@ class RnnZoo:
     async def models(self) -> ModelsResponse:
         """The served models' cards, by alias, and the default alias of each route."""
         # async: answered on the event loop, never waiting for a thread that runs a model
-        return ModelsResponse(defaults=DEFAULTS, models=list(CARDS.values()))
+        return ModelsResponse(defaults=DEFAULTS, models=list(CARDS.values()),
+                              loading=[alias for alias, event in self.arrived.items() if not event.is_set()])
 
 
 for _alias, _tag in STORED.items():  # the store entries this service needs (bentoml build packs them)

@@ -96,6 +96,15 @@ def test_ready_with_health_endpoints_and_metrics(server):
     print(f"cold start to ready: {server.ready_after:.1f} s")
     for route in ("/healthz", "/livez", "/readyz", "/metrics"):
         assert urllib.request.urlopen(server.url + route).status == 200
+    # ready: each route's default model is loaded; /models names those still loading, until none is
+    listing = server.post("/models", {})[1]
+    assert not set(listing["loading"]) & set(listing["defaults"].values()), listing["loading"]
+    assert set(listing["loading"]) <= {card["alias"] for card in listing["models"]}
+    for _ in range(1200):
+        if not server.post("/models", {})[1]["loading"]:
+            break
+        time.sleep(0.1)
+    assert server.post("/models", {})[1]["loading"] == []
     server.post("/classify", {"texts": ["fine"]})
     assert "classify_batch_size_count" in server.metrics()
     for _ in range(50):  # the request counter is written as the response ends
