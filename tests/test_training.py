@@ -264,7 +264,7 @@ def test_ensemble_of_a_model_that_has_none_is_one_clear_line(data_dir, tmp_path)
 
 
 def test_a_teacher_takes_its_share_of_the_training_targets(data_dir, tmp_path, capsys):
-    from training.tasks.sentiment import taught_targets
+    from training.tasks.sentiment import random_crops, teacher_probabilities
 
     common = ["imdb-lstm", "--data-dir", str(data_dir), "--epochs", "1", "--learning-rate", "0.01",
               *TINY_IMDB]
@@ -272,14 +272,21 @@ def test_a_teacher_takes_its_share_of_the_training_targets(data_dir, tmp_path, c
     train(capsys, *common, "--output-dir", teacher)
     texts = ["a great and wonderful film", "awful boring plot", "a film"]
     labels = np.array([1.0, 0.0, 1.0], "float32")
-    probs = zoo.load(teacher).predict(texts)
-    targets = taught_targets(teacher, texts, labels, ["negative", "positive"], 0.25)
+    probs = teacher_probabilities(teacher, texts, ["negative", "positive"])
     capsys.readouterr()
-    np.testing.assert_allclose(targets, 0.75 * labels + 0.25 * probs, atol=1e-6)
-    assert not np.allclose(targets, labels)
+    np.testing.assert_allclose(probs, zoo.load(teacher).predict(texts), atol=1e-6)
+    assert probs.shape == (3,) and not np.allclose(probs, labels)
+    crops = random_crops(["one two three four five six seven eight", "a b"], 3, seed=1)
+    assert len(crops) == 6 and crops == random_crops(["one two three four five six seven eight", "a b"], 3, 1)
+    for crop in crops[:3]:  # a run of 2 to 6 of the 8 words
+        assert crop in "one two three four five six seven eight" and 2 <= len(crop.split()) <= 6
+    assert set(crops[3:]) <= {"a", "b"}
 
-    train(capsys, *common, "--teacher", teacher, "--teacher-weight", "0.7", "--output-dir",
-          str(tmp_path / "student"))
+    assert main(["train", *common, "--teacher", teacher, "--teacher-weight", "0.7", "--teacher-crops", "1",
+                 "--output-dir", str(tmp_path / "student")]) == 0
+    printed = capsys.readouterr()
+    assert json.loads(printed.out)["epochs_done"] == 1
+    assert "Reading 640 training texts" in printed.err  # 320 texts and a window of each
     card = json.loads((tmp_path / "student" / "card.json").read_text())
     assert card["recipe"]["teacher"] == teacher and card["recipe"]["teacher_weight"] == 0.7
     taught = card["training"]["teacher"]

@@ -106,6 +106,9 @@ def add_train(commands):
                         "training target is its probability for the text. " + MODEL_HELP)
     g.add_argument("--teacher-weight", type=_share, metavar="W",
                    help="the teacher's share of each training target (default 0.5; the rest: the label)")
+    g.add_argument("--teacher-crops", type=_int_at_least(0), metavar="N",
+                   help="with --teacher: also train on N random windows (25-75%% of the words) of each "
+                        "training text, with the teacher's probabilities as their targets (default 0)")
     g.add_argument("--pooling", choices=["last", "mean", "max", "mean+max"],
                    help="many-to-one readout: h_T, or a masked summary of every h_t")
     g.add_argument("--bptt-k", type=_int_at_least(1),
@@ -173,7 +176,8 @@ def check_train(args):
         learning_rate=args.learning_rate, dropout=args.dropout, bptt_k=args.bptt_k,
         patience=args.patience, seed=args.seed, pooling=args.pooling,
         input_dropout=args.input_dropout, bigrams=args.bigrams,
-        ensemble=args.ensemble, teacher=args.teacher, teacher_weight=args.teacher_weight)
+        ensemble=args.ensemble, teacher=args.teacher, teacher_weight=args.teacher_weight,
+        teacher_crops=args.teacher_crops)
     output_dir = args.output_dir or default_output_dir(recipe.name)
     check_output_dir(output_dir, args.resume, args.overwrite, delete=False)  # before reading any data
     own, own_arguments = _own_data(args, recipe)

@@ -36,6 +36,7 @@ class Recipe:
     ensemble: int = 1              # sentiment: train this many networks (seeds seed, seed+1, ...), average them
     teacher: str = ""              # sentiment: a trained classifier whose probabilities are part of the target
     teacher_weight: float = 0.5    # its share of the training target (the rest: the label)
+    teacher_crops: int = 0         # with a teacher: also train on N random windows of each text, its targets alone
     reverse: bool = False          # translation: from the other language into English (pairs read other-first)
     patience: int = 3              # early stopping, in epochs without a better validation loss
     seed: int = 1337

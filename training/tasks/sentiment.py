@@ -120,11 +120,10 @@ def _continued(start, labels, learning_rate):
     return vectorizer, _compile(model, len(labels), learning_rate)
 
 
-def taught_targets(teacher, texts, targets, labels, weight):
-    """Training targets with a teacher's share (distillation): ``(1 - weight)
-    * label + weight * the teacher's probability`` for each text; one column
-    per label for more than two labels (``targets`` then one-hot). ``teacher``: a trained classifier's
-    name or path (see ``zoo.registry.resolve``), trained on the same labels."""
+def teacher_probabilities(teacher, texts, labels):
+    """A teacher's probabilities for ``texts`` (``(n,)`` for two labels, else
+    ``(n, len(labels))``). ``teacher``: a trained classifier's name or path
+    (see ``zoo.registry.resolve``), trained on the same ``labels``."""
     from zoo import kinds, registry
 
     entry = registry.resolve(teacher)
@@ -134,10 +133,22 @@ def taught_targets(teacher, texts, targets, labels, weight):
     if theirs != list(labels):
         raise DataError(f"--teacher {teacher}: it was trained on the labels {', '.join(theirs)}, the data "
                         f"has {', '.join(labels)}")
-    print(f"Reading the {len(texts):,} training texts with the teacher {entry.name} ...", file=sys.stderr,
-          flush=True)
-    probs = registry.load(teacher).predict(list(texts)).astype("float32")
-    return (1.0 - weight) * targets + weight * probs
+    print(f"Reading {len(texts):,} training texts with the teacher {entry.name} ...", file=sys.stderr, flush=True)
+    return registry.load(teacher).predict(list(texts)).astype("float32")
+
+
+def random_crops(texts, count, seed):
+    """``count`` random windows of each text, in order: each a run of 25% to
+    75% of its words (at least one)."""
+    rng = np.random.default_rng(seed)
+    crops = []
+    for text in texts:
+        words = text.split()
+        for _ in range(count):
+            k = max(1, round(len(words) * rng.uniform(0.25, 0.75)))
+            start = int(rng.integers(0, max(1, len(words) - k + 1)))
+            crops.append(" ".join(words[start:start + k]))
+    return crops
 
 
 def prepare(recipe, data_dir=None, limit=None, own=None, start=None):
@@ -154,11 +165,19 @@ def prepare(recipe, data_dir=None, limit=None, own=None, start=None):
     ids = {k: pipeline.vectorize(vectorizer, t) for k, (t, _) in data.items() if k != "test"}
     dtype = "float32" if classes == 2 else "int32"
     targets = {k: np.asarray(y, dtype) for k, (_, y) in data.items()}
-    if recipe.teacher:
+    pairs = (frequent_bigrams(ids["train"], recipe.vocab_size, recipe.bigrams)
+             if recipe.bigrams and not start else None)  # learned on the training split, like the words
+    if recipe.teacher:  # distillation: the teacher's probability takes its share of each target
         if classes > 2:  # soft targets: a probability per label
             targets = {k: np.eye(classes, dtype="float32")[y] for k, y in targets.items()}
-        targets["train"] = taught_targets(recipe.teacher, data["train"][0], targets["train"], labels,
-                                          recipe.teacher_weight)
+        texts = list(data["train"][0])
+        crops = random_crops(texts, recipe.teacher_crops, recipe.seed)  # targets: the teacher's alone
+        probs = teacher_probabilities(recipe.teacher, texts + crops, labels)
+        w = recipe.teacher_weight
+        targets["train"] = np.concatenate([(1.0 - w) * targets["train"] + w * probs[:len(texts)],
+                                           probs[len(texts):]])
+        if crops:
+            ids["train"] = np.concatenate([ids["train"], pipeline.vectorize(vectorizer, crops)])
 
     def train(epoch, member=1):  # each member of an ensemble sees its own order
         return pipeline.batches((ids["train"], targets["train"]), recipe.batch_size,
@@ -167,8 +186,6 @@ def prepare(recipe, data_dir=None, limit=None, own=None, start=None):
     validation = pipeline.batches((ids["validation"], targets["validation"]), 256)
     if start:
         return Prepared(model, train, validation, vectorizer, data, labels)
-    pairs = (frequent_bigrams(ids["train"], recipe.vocab_size, recipe.bigrams)
-             if recipe.bigrams else None)  # learned on the training split, like the words
     first = 1 if recipe.ensemble > 1 else None
     return Prepared(build_model(recipe, pairs, first, classes), train, validation, vectorizer, data,
                     labels, new_member=lambda member: build_model(recipe, pairs, member, classes))
