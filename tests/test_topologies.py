@@ -103,6 +103,19 @@ def test_many_to_one_ignores_padding_at_either_end(bidirectional, pooling):
         np.testing.assert_allclose(model(np.array([[0, 0] + tokens])), base, atol=1e-6)
 
 
+@pytest.mark.parametrize("mode", ["mean", "max", "mean+max"])
+def test_pooling_an_empty_sequence_gives_zeros(mode):
+    from zoo.topologies.pooling import SequencePooling
+
+    x = np.random.default_rng(0).normal(size=(2, 3, 4)).astype("float32")
+    mask = np.array([[False] * 3, [True, True, False]])
+    out = np.asarray(SequencePooling(mode)(x, mask=mask))
+    np.testing.assert_array_equal(out[0], 0.0)  # no step left: zeros, not -1e9 (a huge logit after it)
+    kept = {"mean": x[1, :2].mean(0), "max": x[1, :2].max(0)}
+    expected = np.concatenate([kept[m] for m in mode.split("+")])
+    np.testing.assert_allclose(out[1], expected, rtol=1e-6)
+
+
 def test_vector_sequences_with_a_mask_value():
     model = many_to_one("gru", 4, input_dim=3, mask_value=0.0)
     x = np.random.default_rng(1).normal(size=(1, 5, 3)).astype("float32")

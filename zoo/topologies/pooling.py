@@ -8,7 +8,8 @@ MODES = ("mean", "max", "mean+max")
 
 @keras.saving.register_keras_serializable(package="zoo")
 class SequencePooling(keras.layers.Layer):
-    """Masked mean, max, or both concatenated, over the time axis of ``(batch, T, n)``.
+    """Masked mean, max, or both concatenated, over the time axis of ``(batch, T, n)``
+    (zeros for a sequence whose every step is masked).
 
     A many-to-one model may read its output from every ``h_t`` instead of
     ``h_T`` alone: the loss then reaches early steps directly, not only
@@ -39,7 +40,9 @@ class SequencePooling(keras.layers.Layer):
             parts.append(ops.sum(inputs * weights, axis=1) / count)
         if "max" in self.mode:
             lowest = ops.full_like(inputs, -1e9)
-            parts.append(ops.max(ops.where(keep, inputs, lowest), axis=1))
+            largest = ops.max(ops.where(keep, inputs, lowest), axis=1)
+            # a sequence with no step left (an empty text): 0, as its mean, not -1e9
+            parts.append(ops.where(ops.any(keep, axis=1), largest, ops.zeros_like(largest)))
         return parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=-1)
 
     def compute_mask(self, inputs, mask=None):
