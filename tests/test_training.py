@@ -290,7 +290,7 @@ def test_a_teacher_takes_its_share_of_the_training_targets(data_dir, tmp_path, c
     card = json.loads((tmp_path / "student" / "card.json").read_text())
     assert card["recipe"]["teacher"] == teacher and card["recipe"]["teacher_weight"] == 0.7
     taught = card["training"]["teacher"]
-    assert taught["weight"] == 0.7 and taught["sha256"] == json.loads(
+    assert taught["weight"] == 0.7 and taught["crops_per_text"] == 1 and taught["sha256"] == json.loads(
         (tmp_path / "teacher" / "card.json").read_text())["file"]["sha256"]
     assert card["metrics"]["accuracy"] > 0.7
     # the training history's accuracy counts hard labels, as evaluation does

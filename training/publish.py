@@ -19,7 +19,7 @@ import keras
 
 from training import cards, evaluation, recipes, tasks
 from training.export import quantize_embeddings, save_for_inference, store_weights_as_float16
-from training.train import run_dirs
+from training.train import run_dirs, teacher_record
 from zoo import registry
 from zoo.kinds import SENTIMENT_LABELS
 
@@ -28,8 +28,10 @@ MAX_FILE_BYTES = 25_000_000  # a bigger model file is stored with float16 weight
 SAMPLE = 1000  # the card also records the metrics on the first SAMPLE examples, checked in CI
 
 
-def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=True, note=None):
-    """Writes the entry; ``strict`` refuses runs that are not the recipe on the full data."""
+def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=True, note=None,
+            int8_embeddings=False):
+    """Writes the entry; ``strict`` refuses runs that are not the recipe on the full data;
+    ``int8_embeddings`` stores the embedding tables as int8 whatever the file's size."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     recipe = recipes.get(name)
     task = tasks.get(recipe.task)
@@ -48,7 +50,7 @@ def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=Tr
     if model_file.stat().st_size > MAX_FILE_BYTES:  # the zoo's limit per file
         store_weights_as_float16(model_file)
         weights_dtype = "float16 (loaded into float32 variables; computed in float32)"
-    if model_file.stat().st_size > MAX_FILE_BYTES:  # still over: 8-bit embedding tables
+    if int8_embeddings or model_file.stat().st_size > MAX_FILE_BYTES:  # still over: 8-bit embedding tables
         quantize_embeddings(network)
         save_for_inference(network, model_file)
         store_weights_as_float16(model_file)
@@ -68,6 +70,8 @@ def publish(name, run_dir, data_dir=None, out_dir=registry.PRETRAINED, strict=Tr
                 "wall_seconds": summary.get("train_seconds_total", summary["train_seconds_this_session"]),
                 "machine": cards.machine(summary["machine"]),
                 "published": datetime.date.today().isoformat()}
+    if recipe.teacher:
+        training["teacher"] = teacher_record(recipe)
     card = cards.make(name, recipe, task, model_file=model_file, parameters=parameters, metrics={},
                       dataset=cards.DATASETS[recipe.dataset], training=training, extra_files=extra_files,
                       curve=f"{name}.png", weights_stored_as=weights_dtype,
@@ -96,8 +100,11 @@ def main(argv=None):
     parser.add_argument("run_dir", help="the run directory of `zoo train NAME`")
     parser.add_argument("--data-dir", help="data directory (default: $ZOO_DATA_DIR)")
     parser.add_argument("--note", help="a remark for the card's training section (e.g. sessions it took)")
+    parser.add_argument("--int8-embeddings", action="store_true",
+                        help="store the embedding tables as int8 (a float16 scale per row) and the rest as "
+                             "float16, even under the 25 MB a file may take (to keep the zoo small)")
     args = parser.parse_args(argv)
-    card = publish(args.name, args.run_dir, args.data_dir, note=args.note)
+    card = publish(args.name, args.run_dir, args.data_dir, note=args.note, int8_embeddings=args.int8_embeddings)
     print(json.dumps({k: card[k] for k in ("name", "metrics", "parameters", "file")}, indent=1,
                      ensure_ascii=False))
     return 0

@@ -61,11 +61,13 @@ RECIPES = {r.name: r for r in [
     Recipe("imdb-bilstm", "sentiment", "imdb", cell="lstm", units=64, bidirectional=True,
            embedding_dim=64, sequence_length=600, vocab_size=30000, epochs=4, patience=1,
            dropout=0.4, input_dropout=0.4, pooling="mean+max", bigrams=120000, ensemble=2),
-    # One network of the same shape, taught by the pair above: half its target is their mean
-    # probability on each training review (distillation), at half the pair's cost to run.
+    # One network of the same shape, taught by the pair above (distillation), at half the pair's
+    # cost to run: half its target on each training review is the pair's mean probability, and it
+    # also reads a random window of each review, with the pair's probability as the whole target.
     Recipe("imdb-bilstm-distilled", "sentiment", "imdb", cell="lstm", units=64, bidirectional=True,
            embedding_dim=64, sequence_length=600, vocab_size=30000, epochs=4, patience=1,
-           dropout=0.4, input_dropout=0.4, pooling="mean+max", bigrams=120000, teacher="imdb-bilstm"),
+           dropout=0.4, input_dropout=0.4, pooling="mean+max", bigrams=120000, teacher="imdb-bilstm",
+           teacher_crops=1),
     Recipe("shakespeare-char", "charlm", "shakespeare", cell="lstm", units=512, layers=1,
            embedding_dim=64, sequence_length=200, vocab_size=0, batch_size=64, epochs=15,
            learning_rate=2e-3, dropout=0.2, bptt_k=50, patience=2),

@@ -123,6 +123,14 @@ def train(recipe, *, data_dir=None, own=None, own_arguments=None, start=None, ou
     return summary
 
 
+def teacher_record(recipe):
+    """What the card says of the teacher of ``recipe`` (distillation)."""
+    teacher = registry.resolve(recipe.teacher)
+    return {"model": teacher.name, "sha256": teacher.card.get("file", {}).get("sha256"),
+            "metrics": teacher.card.get("metrics"), "weight": recipe.teacher_weight,
+            "crops_per_text": recipe.teacher_crops}
+
+
 def write_card(output_dir, recipe, task, prepared, inference_model, extra_files, summary, own,
                own_arguments, start, data_dir, limit, verbose):
     """The run directory's ``card.json``: its metrics computed by ``zoo evaluate``'s
@@ -141,10 +149,7 @@ def write_card(output_dir, recipe, task, prepared, inference_model, extra_files,
     if start is not None:
         training["from"] = {"model": start.name, "sha256": start.card.get("file", {}).get("sha256")}
     if recipe.teacher:
-        teacher = registry.resolve(recipe.teacher)
-        training["teacher"] = {"model": teacher.name, "sha256": teacher.card.get("file", {}).get("sha256"),
-                               "accuracy": teacher.card.get("metrics", {}).get("accuracy"),
-                               "weight": recipe.teacher_weight}
+        training["teacher"] = teacher_record(recipe)
     labels = getattr(prepared, "labels", None) if task.KIND == "classifier" else None
     card = cards.make(output_dir.name, recipe, task, model_file=output_dir / registry.MODEL_FILE,
                       parameters=inference_model.count_params(), metrics={}, dataset=dataset,
