@@ -31,7 +31,7 @@ serve: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/zoo list
-	$(BIN)/zoo predict imdb-bilstm "a wonderful, moving film" "dull and far too long"
+	$(BIN)/zoo predict imdb-bilstm-distilled "a wonderful, moving film" "dull and far too long"
 	$(BIN)/zoo predict shakespeare-char "ROMEO:" --length 200 --seed 0
 	$(BIN)/zoo predict spa-eng-translator "I love you." "Where is the train station?" --beam-size 4
 	$(BIN)/zoo predict eng-fra-translator "Where is the train station?" --beam-size 4
