@@ -38,6 +38,21 @@ from serving.schemas import (CARDS, ENTRIES, DEFAULT_CLASSIFIER, DEFAULT_COMPOSE
                              TranslateResponse, Translator)
 from zoo import kinds
 
+
+def _in_worker():
+    """Whether this process is a BentoML worker (it serves), not the main
+    process (which imports the service only to read its settings)."""
+    from bentoml._internal.context import server_context
+
+    return server_context.worker_index is not None
+
+
+# Start-up creates millions of long-lived objects (TensorFlow, the models), and
+# the garbage collector's passes over them took ~20% of it: off in a worker
+# until every model is loaded, then those objects are frozen out of it.
+if _in_worker():
+    gc.disable()
+
 BATCH_SIZES = bentoml.metrics.Histogram(
     name="classify_batch_size", documentation="texts per /classify model call (adaptive batching)",
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512))
@@ -96,16 +111,19 @@ class RnnZoo:
             self.arrived[alias].set()
 
     def _load_rest(self, aliases):
-        for alias in aliases:
-            try:
-                self._load(alias)
-            except Exception:  # noqa: BLE001 - logged; its requests fail, the others go on
-                logging.getLogger(__name__).exception("could not load the model %r", alias)
-        # TensorFlow and the models are millions of long-lived Python objects: keep
-        # them out of the garbage collector's full passes (each took up to ~0.3 s
-        # under load, the p99 of /classify).
-        gc.collect()
-        gc.freeze()
+        try:
+            for alias in aliases:
+                try:
+                    self._load(alias)
+                except Exception:  # noqa: BLE001 - logged; its requests fail, the others go on
+                    logging.getLogger(__name__).exception("could not load the model %r", alias)
+        finally:
+            # TensorFlow and the models are millions of long-lived Python objects: keep
+            # them out of the garbage collector's full passes (each took up to ~0.3 s
+            # under load, the p99 of /classify).
+            gc.collect()
+            gc.freeze()
+            gc.enable()
 
     def _model(self, alias):
         """The loaded model of ``alias``, waiting for it if it is still loading (in a worker thread)."""
