@@ -71,6 +71,21 @@ class Server:
         self._watch = threading.Thread(target=self._watch_rss, daemon=True)
         self._watch.start()
 
+    def settle(self, timeout=180):
+        """Seconds until the server's processes are idle (below 10% of a core over a
+        second): its work after ready (loading the other models, compiling the
+        default classifier's loops for small batches) is done."""
+        started = time.monotonic()
+        root = psutil.Process(self.process.pid)
+        while time.monotonic() - started < timeout:
+            tree = [root, *root.children(recursive=True)]
+            for p in tree:
+                p.cpu_percent(None)
+            time.sleep(1.0)
+            if sum(p.cpu_percent(None) for p in tree) < 10:
+                break
+        return time.monotonic() - started
+
     def sample_rss(self):
         try:
             root = psutil.Process(self.process.pid)
@@ -179,6 +194,7 @@ def run(args):
             server = Server(process.free_port(), *options, *args.server_options.split())
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
         post(connection, "/classify", {"texts": texts[:2], "model": model})
+        print(f"  {mode}: ready after {server.cold_start:.1f} s, idle {server.settle():.1f} s later", flush=True)
         for c in clients:
             rows[mode, c] = load(server.port, texts, c, args.seconds, model)
             r = rows[mode, c]

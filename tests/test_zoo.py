@@ -113,6 +113,18 @@ def test_a_classifier_reads_texts_by_length_and_compiles_the_big_batches():
     assert 70 - 64 < COMPILED_ROWS <= 64  # the 64 shortest compiled, the 6 longest in Keras' loop
     assert [(layer.fast_path_runs, layer.keras_path_runs) for layer in layers] == [(1, 1), (1, 1)]
 
+    # compile_loops: small batches (rows 1, 2, 4 here) then run compiled loops too, same results
+    assert classifier.compile_loops(rows=4) == 3 * len(length_classes(600))
+    assert classifier.compile_loops(rows=4) == 0  # once
+    ran = []
+    run_compiled = classifier._run_compiled
+    classifier._run_compiled = lambda tokens, size, steps, dtype: ran.append((size, steps)) or run_compiled(
+        tokens, size, steps, dtype)
+    for batch in (texts[:1], texts[1:4], texts[4:9]):
+        np.testing.assert_allclose(classifier.predict(batch), classifier.network.predict(
+            tf.constant(batch)[:, None], verbose=0).ravel(), atol=1e-6)
+    assert [size for size, _ in ran] == [1, 4]  # 5 texts (8 rows) were not compiled: Keras' loop
+
 
 def test_generator_is_reproducible_with_a_seed(zoo_dir):
     model = registry.load("shakespeare-char")
