@@ -35,6 +35,7 @@ demo: $(STAMP)
 	$(BIN)/zoo predict shakespeare-char "ROMEO:" --length 200 --seed 0
 	$(BIN)/zoo predict spa-eng-translator "I love you." "Where is the train station?" --beam-size 4
 	$(BIN)/zoo predict eng-fra-translator "Where is the train station?" --beam-size 4
+	$(BIN)/zoo predict fra-eng-translator "Où est la gare ?" --beam-size 4
 	$(BIN)/zoo parity
 	$(BIN)/zoo unfold lstm --steps 3
 

@@ -186,7 +186,7 @@ class RnnZoo:
         model: Translator = Field(DEFAULT_TRANSLATOR, examples=[DEFAULT_TRANSLATOR]),
     ) -> TranslateResponse:
         """Translates texts sentence by sentence (the shipped models: English to Spanish, the default;
-        English to French). A sentence longer than the model reads (its card's
+        English to French; French to English). A sentence longer than the model reads (its card's
         limits.source_tokens_per_sentence) is refused with 400, and so is a request of more than
         max_translate_work sentences x beam width."""
         if model is None:
