@@ -13,9 +13,7 @@ models given by alias come from the BentoML model store, referenced as the
 service's ``BentoModel`` attributes, so ``bentoml build`` packs exactly them.
 Each route's default model is loaded and run once before the server reports
 ready, the other models right after, in a thread (a request for one waits
-for it; ``/models`` lists them under ``loading`` until they are there); then
-the default classifier compiles its loops for small batches (requests do not
-wait for that: until then they run Keras' loop).
+for it; ``/models`` lists them under ``loading`` until they are there).
 Limits: ``serving.limits``.
 """
 
@@ -126,16 +124,6 @@ class RnnZoo:
             gc.collect()
             gc.freeze()
             gc.enable()
-        # Then the default models' faster graphs for some requests (a classifier's
-        # compiled loops for small batches: ~20 s); until each is there, its
-        # requests take the slower way, never wait for it.
-        for alias in dict.fromkeys(DEFAULTS.values()):
-            compile_later = alias in self.loaded and kinds.get(CARDS[alias]["interface"]).compile_later
-            if compile_later:
-                try:
-                    compile_later(self.loaded[alias])
-                except Exception:  # noqa: BLE001 - logged; the slower way still answers
-                    logging.getLogger(__name__).exception("could not compile more for %r", alias)
 
     def _model(self, alias):
         """The loaded model of ``alias``, waiting for it if it is still loading (in a worker thread)."""

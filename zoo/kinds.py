@@ -32,7 +32,6 @@ class Kind:
     answer: Callable[..., dict]                 # (model, **request fields) -> JSON response
     show: Callable[[Any, list, dict], list]     # (model, inputs, options) -> lines for `zoo predict`
     default: str = None                         # the model a route uses unasked, when it is served
-    compile_later: Callable[[Any], None] = None  # faster graphs for some requests, made after ready
 
     def score(self, metrics):
         """Larger is better: the card's ranking metric, signed."""
@@ -137,8 +136,7 @@ def _show_composition(model, inputs, options):
 KINDS = {kind.name: kind for kind in [
     Kind("classifier", "classify", "accuracy", True, (),
          _build_classifier, lambda m: m.classify(["a wonderful, moving film", "dull and far too long"]),
-         lambda m: f"accuracy {m['accuracy']:.4f} ({m['split']})", _classify, _show_classification,
-         compile_later=lambda m: m.compile_loops()),  # small batches: compiled loops, not Keras
+         lambda m: f"accuracy {m['accuracy']:.4f} ({m['split']})", _classify, _show_classification),
     Kind("generator", "generate", "loss_nats_per_char", False, ("vocabulary",),
          _build_generator, lambda m: m.generate("The", 2, seed=0),
          lambda m: f"{m['loss_nats_per_char']:.3f} nats/char ({m['split']})", _generate, _show_generation),

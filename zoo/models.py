@@ -129,10 +129,11 @@ class TextClassifier(keras.Model):
     def compile_loops(self, rows=COMPILED_ROWS):
         """Compiles the loops of every batch of up to ``rows`` texts (a power
         of two rows, each length class), so that ``predict`` runs them for
-        small batches too, and none of those batches waits for a compile: a review alone took 3 ms there instead of 22
-        in Keras' loop (``imdb-bilstm-distilled``, 600 tokens, 2 cores).
-        Each shape compiles in a fraction of a second. Returns how many shapes
-        were compiled (0 for a network without the zoo's fast layers)."""
+        small batches too: a review alone took 3 ms there instead of 22 in
+        Keras' loop (``imdb-bilstm-distilled``, 600 tokens, 2 cores). Each
+        shape compiles in a fraction of a second (72 shapes: ~50 s of both
+        cores). Returns how many shapes were compiled (0 for a network
+        without the zoo's fast layers)."""
         if not (self._lengths and self._fast):
             return 0
         tokens = np.asarray(self._tokens(tf.constant([[""]])))
