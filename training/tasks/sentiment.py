@@ -99,16 +99,22 @@ def build_model(recipe, bigram_vocabulary=None, member=None, classes=2):
     return _compile(model, classes, recipe.learning_rate, soft=bool(recipe.teacher))
 
 
+def _check_labels(option, entry, labels, advice=""):
+    """A ``DataError`` unless the trained classifier ``entry`` has the data's ``labels``."""
+    from zoo import kinds
+
+    theirs = kinds.labels_of(entry.card)
+    if theirs != list(labels):
+        raise DataError(f"{option}: it was trained on the labels {', '.join(theirs)}, the data has "
+                        f"{', '.join(labels)}{advice}")
+
+
 def _continued(start, labels, learning_rate):
     """``(vectorizer, network over token ids)`` of a trained classifier
     (``start``: its ``registry.Entry``), to train further on data with ``labels``."""
-    from zoo import kinds
     from zoo.models import _split_classifier
 
-    theirs = kinds.labels_of(start.card)
-    if theirs != list(labels):
-        raise DataError(f"--from {start.name}: it was trained on the labels {', '.join(theirs)}, the data "
-                        f"has {', '.join(labels)}; give data with the same labels, or train from scratch")
+    _check_labels(f"--from {start.name}", start, labels, "; give data with the same labels, or train from scratch")
     network = keras.saving.load_model(start.model_file, compile=False)
     parts = _split_classifier(network)
     if parts is None:
@@ -124,15 +130,12 @@ def teacher_probabilities(teacher, texts, labels):
     """A teacher's probabilities for ``texts`` (``(n,)`` for two labels, else
     ``(n, len(labels))``). ``teacher``: a trained classifier's name or path
     (see ``zoo.registry.resolve``), trained on the same ``labels``."""
-    from zoo import kinds, registry
+    from zoo import registry
 
     entry = registry.resolve(teacher)
     if entry.card.get("interface") != "classifier":
         raise DataError(f"--teacher {teacher}: a {entry.card.get('interface')}, not a classifier")
-    theirs = kinds.labels_of(entry.card)
-    if theirs != list(labels):
-        raise DataError(f"--teacher {teacher}: it was trained on the labels {', '.join(theirs)}, the data "
-                        f"has {', '.join(labels)}")
+    _check_labels(f"--teacher {teacher}", entry, labels)
     print(f"Reading {len(texts):,} training texts with the teacher {entry.name} ...", file=sys.stderr, flush=True)
     return registry.load(teacher).predict(list(texts)).astype("float32")
 
