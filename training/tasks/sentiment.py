@@ -114,7 +114,8 @@ def _continued(start, labels, learning_rate):
     (``start``: its ``registry.Entry``), to train further on data with ``labels``."""
     from zoo.models import _split_classifier
 
-    _check_labels(f"--from {start.name}", start, labels, "; give data with the same labels, or train from scratch")
+    _check_labels(f"--from {start.name}", start, labels,
+                  "; give data with the same labels, or train from scratch")
     network = keras.saving.load_model(start.model_file, compile=False)
     parts = _split_classifier(network)
     if parts is None:
