@@ -50,6 +50,10 @@ def add_serve(commands):
                    help=f"model calls at once per route, each in a thread (default {defaults.threads})")
     p.add_argument("--no-batching", dest="batching", action="store_false", default=defaults.batching,
                    help="one model call per /classify request (adaptive batching is on by default)")
+    p.add_argument("--no-compile-when-idle", dest="compile_when_idle", action="store_false",
+                   default=defaults.compile_when_idle,
+                   help="do not compile the classifiers' loops for every batch size while the server is "
+                        "idle (small /classify batches then run Keras' slower loop)")
     p.add_argument("--api-key-file", metavar="PATH",
                    help="require `Authorization: Bearer KEY` on the model routes, KEY being the first "
                         f"line of PATH (or set {api_key.VARIABLE}); health, metrics and /ui stay open. "

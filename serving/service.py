@@ -14,7 +14,9 @@ service's ``BentoModel`` attributes, so ``bentoml build`` packs exactly them.
 Each route's default model is loaded and run once before the server reports
 ready, the other models right after, in a thread (a request for one waits
 for it; ``/models`` lists them under ``loading`` until they are there).
-Limits: ``serving.limits``.
+Once every model is loaded, the classifiers' loops for small batches are
+compiled while the server is idle (``serving.idle_compile``). Limits:
+``serving.limits``.
 """
 
 import gc
@@ -28,6 +30,7 @@ from starlette.responses import JSONResponse
 
 import zoo
 from serving import api_key, drain, error_log, idle_connections, lanes, openapi, served, ui
+from serving.idle_compile import IdleCompiler, ModelCalls
 from serving.batching import Batcher
 from serving.body_limit import BodySizeLimit
 from serving.strict_http import StrictHttp
@@ -56,6 +59,9 @@ if _in_worker():
 BATCH_SIZES = bentoml.metrics.Histogram(
     name="classify_batch_size", documentation="texts per /classify model call (adaptive batching)",
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512))
+MODEL_CALLS = ModelCalls()  # the idle compiler waits until none has run for a moment
+LOOPS_COMPILED = bentoml.metrics.Counter(
+    name="classify_loops_compiled", documentation="classifier batch shapes compiled while the server was idle")
 REVIEWS = ["a wonderful, moving film", "dull and far too long"]
 JSON_ROUTES = [f"/{kind.route}" for kind in kinds.KINDS.values()] + ["/models"]
 
@@ -124,6 +130,15 @@ class RnnZoo:
             gc.collect()
             gc.freeze()
             gc.enable()
+        if LIMITS.compile_when_idle:
+            IdleCompiler(self._classifiers, LIMITS.max_batch_size, MODEL_CALLS.counts,
+                         on_compiled=LOOPS_COMPILED.inc).start()
+
+    def _classifiers(self):
+        """The loaded classifiers, the default first."""
+        aliases = sorted((alias for alias in self.loaded if CARDS[alias]["interface"] == "classifier"),
+                         key=lambda alias: alias != DEFAULT_CLASSIFIER)
+        return [self.loaded[alias] for alias in aliases]
 
     def _model(self, alias):
         """The loaded model of ``alias``, waiting for it if it is still loading (in a worker thread)."""
@@ -148,7 +163,8 @@ class RnnZoo:
         return ClassifyResponse(results=results)
 
     def _classify(self, model, texts):
-        return kinds.KINDS["classifier"].answer(self._model(model), texts)["results"]
+        with MODEL_CALLS():
+            return kinds.KINDS["classifier"].answer(self._model(model), texts)["results"]
 
     @bentoml.api(route="/generate")
     async def generate(
@@ -212,12 +228,17 @@ class RnnZoo:
         """``response(**answer(model, *args))`` run in the route's lane, ``share`` being the request's
         cost over the largest allowed; a busy lane: 503 with Retry-After; past the deadline: 504."""
         try:
-            return response(**await self.lanes[route].run(lambda: answer(self._model(alias), *args), share=share))
+            result = await self.lanes[route].run(lambda: self._answer(answer, alias, *args), share=share)
+            return response(**result)
         except lanes.Busy as busy:
             return JSONResponse({"error": str(busy), "field": None, "limit": LIMITS.queue}, status_code=503,
                                 headers={"Retry-After": str(busy.retry_after)})
         except lanes.Late as late:
             return JSONResponse({"error": str(late), "field": None, "limit": late.seconds}, status_code=504)
+
+    def _answer(self, answer, alias, *args):
+        with MODEL_CALLS():
+            return answer(self._model(alias), *args)
 
     @bentoml.api(route="/models")
     async def models(self) -> ModelsResponse:

@@ -360,6 +360,23 @@ def test_200_concurrent_classify_requests_equal_unbatched_results(server):
     assert sizes["classify_batch_size_sum"] > sizes["classify_batch_size_count"]  # batches formed
 
 
+
+def test_small_batch_loops_are_compiled_while_the_server_is_idle(server):
+    def compiled():
+        lines = [line for line in server.metrics().splitlines() if line.startswith("classify_loops_compiled_total")]
+        return float(lines[0].split()[1]) if lines else 0.0
+
+    text = "a lovely film of few words"
+    before = server.post("/classify", {"texts": [text]})[1]["results"][0]
+    for _ in range(600):  # shapes requests ran in Keras' loop come first, then every other one
+        if compiled() >= 2:
+            break
+        time.sleep(0.1)
+    assert compiled() >= 2, server.tail()
+    after = server.post("/classify", {"texts": [text]})[1]["results"][0]
+    assert after["label"] == before["label"] and after["score"] == pytest.approx(before["score"], abs=1e-6)
+
+
 @pytest.mark.parametrize("paths, excluded", [
     (["--exclude-path", "/translate"], []),
     # A /translate sentence longer than the model reads, or more work than --max-translate-work, is a

@@ -261,3 +261,65 @@ def test_a_body_that_does_not_arrive_in_time_is_408():
     scope = {"type": "http", "method": "POST", "path": "/classify", "headers": []}
     anyio.run(app, scope, receive, send)
     assert sent[1]["status"] == 408 and b"4 bytes came" in sent[2]["body"]
+
+
+class _FakeClassifier:
+    """What ``IdleCompiler`` reads of a ``zoo.models.TextClassifier``."""
+
+    def __init__(self, shapes, missed=()):
+        self.shapes, self.missed, self.compiled = list(shapes), {shape: 1 for shape in missed}, []
+
+    def loops_to_compile(self, rows):
+        todo = [s for s in self.shapes if s[0] <= rows and s not in self.compiled]
+        return sorted(todo, key=lambda shape: -self.missed.get(shape, 0))
+
+    def compile_loop(self, rows, steps):
+        self.compiled.append((rows, steps))
+
+
+def test_idle_compiler_takes_missed_shapes_first_then_the_defaults_and_waits_for_quiet():
+    import time
+
+    from serving.idle_compile import IdleCompiler
+
+    default = _FakeClassifier([(1, 32), (1, 64), (2, 32), (64, 32)])
+    other = _FakeClassifier([(1, 32), (4, 64)], missed=[(4, 64)])
+    busy = {"until": time.monotonic() + 0.3, "started": 1}  # a request in flight for the first 0.3 s
+    compiler = IdleCompiler(lambda: [default, object(), other], rows=8, quiet=0.2,
+                            calls=lambda: (int(time.monotonic() < busy["until"]), busy["started"]))
+    started = time.monotonic()
+    assert compiler.step()
+    assert other.compiled == [(4, 64)] and not default.compiled  # the shape a request missed
+    assert time.monotonic() - started >= 0.45  # after the request (seen to 0.05 s), then 0.2 s of quiet
+    started = time.monotonic()
+    assert compiler.step() and time.monotonic() - started < 0.1  # no request since: no more waiting
+    busy["started"] += 1  # a request came and went: 0.2 s of quiet first
+    started = time.monotonic()
+    assert compiler.step() and time.monotonic() - started >= 0.2
+    while compiler.step():
+        pass
+    assert default.compiled == [(1, 32), (1, 64), (2, 32)]  # every shape up to 8 rows
+    assert other.compiled == [(4, 64)] and compiler.compiled == 4  # of the others: what was missed
+    other.missed[1, 32] = 1  # a later request misses a shape: it is compiled next
+    assert compiler.step() and other.compiled[-1] == (1, 32)
+    assert not compiler.step()
+
+
+def test_model_calls_are_counted_from_any_thread():
+    from serving.idle_compile import ModelCalls
+
+    calls, inside = ModelCalls(), []
+
+    def call():
+        with calls():
+            inside.append(calls.counts()[0])
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls.counts() == (0, 8) and min(inside) >= 1
+    with pytest.raises(ValueError), calls():  # a call that fails is over too
+        raise ValueError
+    assert calls.counts() == (0, 9)
