@@ -73,7 +73,7 @@ class Server:
 
     def settle(self, timeout=180):
         """Seconds until the server's processes are idle (below 10% of a core over a
-        second): its work after ready (loading the other models) is done."""
+        second): its work after ready (loading the other models, compiling the classifiers' loops) is done."""
         started = time.monotonic()
         root = psutil.Process(self.process.pid)
         while time.monotonic() - started < timeout:

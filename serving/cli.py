@@ -52,8 +52,8 @@ def add_serve(commands):
                    help="one model call per /classify request (adaptive batching is on by default)")
     p.add_argument("--no-compile-when-idle", dest="compile_when_idle", action="store_false",
                    default=defaults.compile_when_idle,
-                   help="do not compile the classifiers' loops for every batch size while the server is "
-                        "idle (small /classify batches then run Keras' slower loop)")
+                   help="do not compile the classifiers' loops for batches of up to 32 texts while the "
+                        "server is idle (such /classify batches then run Keras' slower loop; saves ~0.3 GB)")
     p.add_argument("--api-key-file", metavar="PATH",
                    help="require `Authorization: Bearer KEY` on the model routes, KEY being the first "
                         f"line of PATH (or set {api_key.VARIABLE}); health, metrics and /ui stay open. "

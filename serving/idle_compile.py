@@ -8,7 +8,7 @@ half a minute of the CPU before ready, or from the requests after it. So a
 thread compiles one shape at a time (a fraction of a second each), and only
 once no model has run for ``quiet`` seconds: first the shapes that
 requests ran in Keras' loop, then every shape of the default classifier up to
-the largest batch. A request arriving during a compile waits for at most that
+``rows`` texts. A request arriving during a compile waits for at most that
 one shape's share of a core.
 """
 

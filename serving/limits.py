@@ -11,8 +11,8 @@ Every limit is configurable (``zoo serve`` sets these from its options)::
     ZOO_SERVE_MAX_STEPS        chords per /compose              (default 512)     -> 400
     ZOO_SERVE_BATCHING         adaptive batching of /classify   (default 1: on)
     ZOO_SERVE_MAX_BATCH_SIZE   texts per batched model call     (default 256)
-    ZOO_SERVE_COMPILE_WHEN_IDLE  compile the classifiers' loops for every batch size
-                               while no request is in flight     (default 1: on)
+    ZOO_SERVE_COMPILE_WHEN_IDLE  compile the classifiers' loops for batches of up to 32
+                               texts while no model runs          (default 1: on)
     ZOO_SERVE_WORKERS          server processes                 (default 1)
     ZOO_SERVE_THREADS          model calls at once per route: /generate, /translate, /compose (default 2)
     ZOO_SERVE_QUEUE            requests waiting per route; more: 503 + Retry-After at once (default 16)

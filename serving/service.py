@@ -131,7 +131,11 @@ class RnnZoo:
             gc.freeze()
             gc.enable()
         if LIMITS.compile_when_idle:
-            IdleCompiler(self._classifiers, LIMITS.max_batch_size, MODEL_CALLS.counts,
+            from zoo.models import COMPILED_ROWS  # TensorFlow's: imported in the worker only
+
+            # the batches of up to COMPILED_ROWS texts, which would run Keras' loop (larger ones
+            # are compiled on first use; all sizes to 256 took 2.3 times the memory here)
+            IdleCompiler(self._classifiers, min(LIMITS.max_batch_size, COMPILED_ROWS), MODEL_CALLS.counts,
                          on_compiled=LOOPS_COMPILED.inc).start()
 
     def _classifiers(self):
