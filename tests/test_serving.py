@@ -360,7 +360,6 @@ def test_200_concurrent_classify_requests_equal_unbatched_results(server):
     assert sizes["classify_batch_size_sum"] > sizes["classify_batch_size_count"]  # batches formed
 
 
-
 def test_small_batch_loops_are_compiled_while_the_server_is_idle(server):
     def compiled():
         lines = [line for line in server.metrics().splitlines() if line.startswith("classify_loops_compiled_total")]

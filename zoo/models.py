@@ -4,6 +4,8 @@
 runs the wrapped network) with the method its task needs.
 """
 
+import functools
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -89,7 +91,7 @@ class TextClassifier(keras.Model):
         its own length, not 600 steps. A batch of at least ``COMPILED_ROWS``
         texts is cut at its length class and padded to a power of two rows, and
         runs compiled loops (compiled once per class and size: a second or so
-        each); so does a smaller one whose loops ``compile_loops`` compiled
+        each); so does a smaller one whose shape ``compile_loop`` compiled
         (several times faster); any other runs Keras' loop, which needs no
         compiling."""
         texts = _strings(texts)
@@ -145,8 +147,13 @@ class TextClassifier(keras.Model):
         tokens (a fraction of a second), so that ``predict`` runs them for such
         batches: a review alone took 3 ms there instead of 41 in Keras' loop
         (``imdb-bilstm-distilled``, 600 tokens, 2 cores)."""
-        tokens = np.asarray(self._tokens(tf.constant([[""]])))
-        self._run_compiled(np.zeros((rows, steps), tokens.dtype), rows, steps, tf.as_dtype(tokens.dtype))
+        dtype = self._token_dtype
+        self._run_compiled(np.zeros((rows, steps), dtype), rows, steps, tf.as_dtype(dtype))
+
+    @functools.cached_property
+    def _token_dtype(self):
+        """The vectorizer's token id dtype (read once, from an empty text)."""
+        return np.asarray(self._tokens(tf.constant([[""]]))).dtype
 
     def compile_loops(self, rows=COMPILED_ROWS):
         """Compiles the loops of every batch of up to ``rows`` texts (each
