@@ -132,10 +132,13 @@ def test_a_classifier_reads_texts_by_length_and_compiles_the_big_batches():
     run_compiled = classifier._run_compiled
     classifier._run_compiled = lambda tokens, size, steps, dtype: ran.append((size, steps)) or run_compiled(
         tokens, size, steps, dtype)
+    missed = dict(classifier.missed)
     for batch in (texts[:1], texts[1:4], texts[4:9]):
         np.testing.assert_allclose(classifier.predict(batch), classifier.network.predict(
             tf.constant(batch)[:, None], verbose=0).ravel(), atol=1e-6)
-    assert [size for size, _ in ran] == [1, 4]  # 5 texts (8 rows) were not compiled: Keras' loop
+    # 5 texts (8 rows) were not compiled: groups of 1, 2 or 4 rows ran instead of Keras' loop
+    assert [size for size, _ in ran[:2]] == [1, 4] and {size for size, _ in ran[2:]} <= {1, 2, 4}
+    assert len(ran) > 3 and classifier.missed == missed
 
 
 def test_generator_is_reproducible_with_a_seed(zoo_dir):

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from zoo import generation, translation
 from zoo.layers import RNN
+from zoo.length_groups import split_by_length
 from zoo.text import CharVocabulary
 
 
@@ -51,6 +52,7 @@ class TextClassifier(keras.Model):
         self._bodies = {}  # steps (None: any) -> the network after its vectorizer, over that many steps
         self._compiled = set()  # (rows, steps) whose loops are compiled: any batch that fits runs them
         self.missed = {}  # (rows, steps) -> batches that ran Keras' loop for want of them
+        self.group_by_length = True  # False: one call per batch (see predict)
         self._fast = any(isinstance(layer, RNN) and layer.supports_fast_path()
                          for layer in network._flatten_layers())
         # Graphs for every batch size: no retracing per new batch (as
@@ -93,7 +95,11 @@ class TextClassifier(keras.Model):
         runs compiled loops (compiled once per class and size: a second or so
         each); so does a smaller one whose shape ``compile_loop`` compiled
         (several times faster); any other runs Keras' loop, which needs no
-        compiling."""
+        compiling. A batch runs as several calls, each for texts of similar
+        length, where the shapes they need are compiled and the estimate
+        (``zoo.length_groups``) says they cost less than one: a batch of
+        random reviews costs about its longest review in every row
+        (``group_by_length = False``: one call per batch)."""
         texts = _strings(texts)
         batches = range(0, len(texts), batch_size)
         if not self._lengths:
@@ -106,19 +112,27 @@ class TextClassifier(keras.Model):
         lengths = (tokens != 0).sum(axis=1)
         order = np.argsort(lengths, kind="stable")
         probs = None
+        compiled = lambda size, steps: (size, steps) in self._compiled  # noqa: E731
         for i in batches:
-            rows = order[i:i + batch_size]
-            longest = max(int(lengths[rows[-1]]), 1)  # sorted: the last row is the longest
-            steps = next(c for c in self._lengths if c >= longest)
-            size = 1 << (len(rows) - 1).bit_length()
-            if len(rows) >= COMPILED_ROWS or (size, steps) in self._compiled:
-                out = self._run_compiled(tokens[rows], size, steps, dtype)
-            else:
-                self.missed[size, steps] = self.missed.get((size, steps), 0) + 1
-                out = np.asarray(self._body(None, dtype)(tokens[rows, :longest]))
-            if probs is None:
-                probs = np.empty((len(texts), out.shape[-1]), out.dtype)
-            probs[rows] = out
+            batch = order[i:i + batch_size]
+            # Groups of similar length, each its own call, where that costs
+            # less; only the whole batch may compile a shape on first use.
+            groups = [(0, len(batch))]
+            if self.group_by_length:
+                groups = split_by_length(lengths[batch], self._lengths, compiled, whole=len(batch) >= COMPILED_ROWS)
+            for start, stop in groups:
+                rows = batch[start:stop]
+                longest = max(int(lengths[rows[-1]]), 1)  # sorted: the last row is the longest
+                steps = next(c for c in self._lengths if c >= longest)
+                size = 1 << (len(rows) - 1).bit_length()
+                if len(rows) >= COMPILED_ROWS or (size, steps) in self._compiled:
+                    out = self._run_compiled(tokens[rows], size, steps, dtype)
+                else:
+                    self.missed[size, steps] = self.missed.get((size, steps), 0) + 1
+                    out = np.asarray(self._body(None, dtype)(tokens[rows, :longest]))
+                if probs is None:
+                    probs = np.empty((len(texts), out.shape[-1]), out.dtype)
+                probs[rows] = out
         return probs.reshape(-1) if probs.shape[-1] == 1 else probs
 
     def _run_compiled(self, tokens, size, steps, dtype):
