@@ -1,6 +1,7 @@
 """A text classifier on real reviews, in process (not a test): prints reviews per second.
 
     python benchmarks/classifier_speed.py [--model NAME] [--reviews 2048] [--data-dir DIR]
+    python benchmarks/classifier_speed.py --served-batches 32
 
 Reviews: a random sample of the IMDB test split (from ``--data-dir`` or
 ``ZOO_DATA_DIR``), in random order, as real traffic comes; without the data,
@@ -19,6 +20,12 @@ by ``model.predict`` on the same texts.
 Prints reviews per second of each (median of ``--repeats`` runs, after one
 run that traces and compiles), their ratio, the largest difference between
 their probabilities, and the accuracy where the reviews have labels.
+
+``--served-batches N`` times the regime of the HTTP service instead: ``predict``
+on N texts at a time in the order given, with every shape of up to N texts
+compiled first (as ``zoo serve`` does while idle), each batch cut into groups
+of similar length (``zoo.length_groups``) against one call per batch,
+alternating batch by batch.
 """
 
 import argparse
@@ -80,6 +87,36 @@ def keras_io_recipe(model, batch_size):
     return lambda t: recipe.predict(tf.constant(t)[:, None], batch_size=batch_size, verbose=0).reshape(-1)
 
 
+def served_batches(model, texts, labels, size, repeats):
+    """``predict`` on ``size`` texts at a time, grouped by length or one call
+    each, the two alternating batch by batch."""
+    start = time.perf_counter()
+    shapes = model.compile_loops(size)
+    print(f"compiled {shapes} shapes of up to {size} texts in {time.perf_counter() - start:.0f} s")
+    batches = [texts[i:i + size] for i in range(0, len(texts), size)]
+    ways = {"grouped by length": True, "one call per batch": False}
+    seconds = {name: [0.0] * (repeats + 1) for name in ways}
+    outputs = {}
+    for r in range(repeats + 1):  # the first round compiles the shapes of more than `size` rows
+        for batch in batches:
+            for name, grouped in (ways.items() if r % 2 else reversed(ways.items())):
+                model.group_by_length = grouped
+                start = time.perf_counter()
+                outputs.setdefault(name, []).append(model.predict(batch))
+                seconds[name][r] += time.perf_counter() - start
+    model.group_by_length = True
+    rates = {name: statistics.median(len(texts) / s for s in seconds[name][1:]) for name in ways}
+    for name in ways:
+        probs = np.concatenate(outputs[name][:len(batches)])
+        line = f"predict, {size} at a time, {name:<20} {rates[name]:7.0f} reviews/s"
+        if labels is not None:
+            line += f"   accuracy {np.mean((probs >= 0.5) == labels):.4f}"
+        print(line)
+    a, b = (np.concatenate(outputs[name][:len(batches)]) for name in ways)
+    print(f"grouped / one call {rates['grouped by length'] / rates['one call per batch']:.2f}x "
+          f"(largest probability difference {np.abs(a - b).max():.1e})")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -88,6 +125,10 @@ def main(argv=None):
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--data-dir", default=os.environ.get("ZOO_DATA_DIR"))
+    p.add_argument("--served-batches", type=int, metavar="N",
+                   help="instead: predict called on N texts at a time in the order given, as the "
+                        "service's batches come, every shape of up to N texts compiled first; groups "
+                        "of similar length against one call per batch")
     args = p.parse_args(argv)
 
     args.model = args.model or zoo.registry.best_model("classifier")
@@ -98,7 +139,9 @@ def main(argv=None):
     words = sorted(len(t.split()) for t in texts)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; {args.model}; "
           f"{len(texts)} {source}; words: median {words[len(words) // 2]}, p90 {words[int(len(words) * .9)]}; "
-          f"batch size {args.batch_size}")
+          f"batch size {args.served_batches or args.batch_size}")
+    if args.served_batches:
+        return served_batches(model, texts, labels, args.served_batches, args.repeats)
     ways = {"in order, cut at the longest": in_order(model, args.batch_size),
             "zoo predict (by length, compiled)": lambda t: model.predict(t, batch_size=args.batch_size),
             "keras.io BiLSTM recipe (untrained)": keras_io_recipe(model, args.batch_size)}
