@@ -49,6 +49,18 @@ def test_shards_split_the_batch_without_changing_results(name):
         np.testing.assert_allclose(np.asarray(other(x)), ref, atol=1e-6)
 
 
+def test_auto_shards_halve_for_each_direction_of_a_bidirectional(monkeypatch):
+    """The two directions' loops run side by side: each takes half the cores."""
+    import os
+
+    for cores, alone, each_direction in ((4, 4, 2), (2, 2, 1), (1, 1, 1), (16, 4, 2)):
+        monkeypatch.setattr(os, "cpu_count", lambda: cores)
+        both = keras.layers.Bidirectional(RNN(cells.LSTMCell(3), name="lstm"))
+        assert RNN(cells.LSTMCell(3), name="lstm")._shards() == alone
+        assert both.forward_layer._shards() == both.backward_layer._shards() == each_direction
+    assert keras.layers.Bidirectional(RNN(cells.LSTMCell(3), shards=3)).forward_layer._shards() == 3
+
+
 @pytest.mark.parametrize("name", sorted(cells.CELLS))
 def test_training_dropout_uses_one_mask_per_sequence(name):
     # With dropout on the inputs only and equal inputs at every step, the

@@ -56,7 +56,8 @@ class RNN(keras.layers.RNN):
             on a CPU), not once per batch size.
         shards: how many parts of the batch run their loops side by side
             (on separate CPU cores); ``"auto"``: the CPU count, at most 4,
-            or 1 on a GPU.
+            half of it for each direction of a ``keras.layers.Bidirectional``
+            (whose two layers run side by side), or 1 on a GPU.
         **kwargs: every other ``keras.layers.RNN`` argument.
 
     Example:
@@ -107,7 +108,12 @@ class RNN(keras.layers.RNN):
             return self.shards
         if tf.config.list_logical_devices("GPU"):
             return 1
-        return max(1, min(4, os.cpu_count() or 1))
+        cores = max(1, min(4, os.cpu_count() or 1))
+        if self.name.startswith(("forward_", "backward_")):
+            # One direction of a keras.layers.Bidirectional (which names them so):
+            # the two directions' loops already run side by side.
+            return max(1, cores // 2)
+        return cores
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         if not (self.supports_fast_path(training) and self._use_xla(training, sequences)):
