@@ -33,8 +33,8 @@ def split_by_length(lengths, classes, compiled, whole=True):
     and ``whole``. Where no split into such groups exists, the whole batch is
     one group.
 
-    >>> split_by_length([10, 12, 590, 600], [32, 600], lambda rows, steps: True)
-    [(0, 2), (2, 4)]
+    >>> split_by_length([10, 12, 20, 25, 30, 31, 31, 590], [32, 600], lambda rows, steps: True)
+    [(0, 7), (7, 8)]
     """
     n = len(lengths)
     classes = np.asarray(classes)
