@@ -96,23 +96,25 @@ def served_batches(model, texts, labels, size, repeats):
     batches = [texts[i:i + size] for i in range(0, len(texts), size)]
     ways = {"grouped by length": True, "one call per batch": False}
     seconds = {name: [0.0] * (repeats + 1) for name in ways}
-    outputs = {}
+    outputs = {name: [] for name in ways}  # the first round's
     for r in range(repeats + 1):  # the first round compiles the shapes of more than `size` rows
         for batch in batches:
             for name, grouped in (ways.items() if r % 2 else reversed(ways.items())):
                 model.group_by_length = grouped
                 start = time.perf_counter()
-                outputs.setdefault(name, []).append(model.predict(batch))
+                probs = model.predict(batch)
                 seconds[name][r] += time.perf_counter() - start
+                if r == 0:
+                    outputs[name].append(probs)
     model.group_by_length = True
     rates = {name: statistics.median(len(texts) / s for s in seconds[name][1:]) for name in ways}
+    outputs = {name: np.concatenate(outputs[name]) for name in ways}
     for name in ways:
-        probs = np.concatenate(outputs[name][:len(batches)])
         line = f"predict, {size} at a time, {name:<20} {rates[name]:7.0f} reviews/s"
         if labels is not None:
-            line += f"   accuracy {np.mean((probs >= 0.5) == labels):.4f}"
+            line += f"   accuracy {np.mean((outputs[name] >= 0.5) == labels):.4f}"
         print(line)
-    a, b = (np.concatenate(outputs[name][:len(batches)]) for name in ways)
+    a, b = outputs.values()
     print(f"grouped / one call {rates['grouped by length'] / rates['one call per batch']:.2f}x "
           f"(largest probability difference {np.abs(a - b).max():.1e})")
 
